@@ -1,0 +1,188 @@
+"""Shared fixtures: a real S3 server and a real Odoo 19, both on loopback."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+from moto.server import ThreadedMotoServer
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ADDONS_PATH = REPO_ROOT / "odoo_addons"
+# `project` is not a dependency of the addon; the bridge's project tools need it.
+ODOO_MODULES = "mcp_quotation,project"
+ODOO_START_TIMEOUT = 120.0
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class S3Server:
+    """A moto S3 server on loopback with throwaway credentials."""
+
+    endpoint_url: str
+    region: str = "us-east-1"
+    access_key_id: str = "testing"
+    secret_access_key: str = "testing"  # noqa: S105 - moto accepts any key
+    buckets: list[str] = field(default_factory=list)
+
+    def client(self):  # type: ignore[no-untyped-def]
+        """Return a boto3 S3 client bound to this server."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+        )
+
+    def make_bucket(self, name: str | None = None) -> str:
+        """Create a fresh bucket and return its name."""
+        bucket = name or f"test-{secrets.token_hex(6)}"
+        self.client().create_bucket(Bucket=bucket)
+        self.buckets.append(bucket)
+        return bucket
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3 API (moto's server mode) on a free loopback port."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield S3Server(endpoint_url=f"http://127.0.0.1:{port}")
+    finally:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class OdooInstance:
+    """A running Odoo 19 server with `mcp_quotation` installed."""
+
+    url: str
+    db: str
+    api_key: str
+    login: str = "admin"
+    password: str = "admin"  # noqa: S105 - the throwaway test database's admin
+
+
+def odoo_command() -> list[str] | None:
+    """Return how to run Odoo: `$ODOO_BIN`, else `odoo` on PATH, else None."""
+    configured = os.environ.get("ODOO_BIN")
+    if configured:
+        return [configured]
+    found = shutil.which("odoo")
+    return [found] if found else None
+
+
+def odoo_db_options() -> list[str]:
+    """Odoo's database options, from the standard libpq environment variables."""
+    options = []
+    for env_var, option in (
+        ("PGHOST", "--db_host"),
+        ("PGPORT", "--db_port"),
+        ("PGUSER", "--db_user"),
+        ("PGPASSWORD", "--db_password"),
+    ):
+        if os.environ.get(env_var):
+            options.append(f"{option}={os.environ[env_var]}")
+    return options
+
+
+def create_api_key(command: list[str], db: str) -> str:
+    """Create a global API key for `admin` in `db` and return it."""
+    script = (
+        "user = env.ref('base.user_admin')\n"
+        "key = env['res.users.apikeys'].with_user(user).sudo()"
+        "._generate(None, 'mcp-odoo tests', None)\n"
+        "env.cr.commit()\n"
+        "print('API_KEY=' + key)\n"
+    )
+    result = subprocess.run(
+        [*command, "shell", "-d", db, *odoo_db_options(), "--no-http"],
+        input=script,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=ODOO_START_TIMEOUT,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("API_KEY="):
+            return line.removeprefix("API_KEY=")
+    raise RuntimeError(f"odoo shell printed no API key:\n{result.stderr[-2000:]}")
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Block until Odoo answers `/web/health`, or fail if it exits."""
+    deadline = time.monotonic() + ODOO_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Odoo exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{url}/web/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"Odoo did not answer on {url} within {ODOO_START_TIMEOUT}s")
+
+
+@pytest.fixture(scope="session")
+def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
+    """A real Odoo 19 on loopback: fresh database, demo data, `mcp_quotation`."""
+    command = odoo_command()
+    if command is None:
+        pytest.skip(
+            "no Odoo 19 installation found (set ODOO_BIN or put `odoo` on PATH)"
+        )
+    db = f"mcp_e2e_{secrets.token_hex(4)}"
+    base = [
+        *command,
+        f"--addons-path={ADDONS_PATH}",
+        *odoo_db_options(),
+        "-d",
+        db,
+        f"--data-dir={tmp_path_factory.mktemp('odoo-data')}",
+    ]
+    subprocess.run(
+        [*base, "-i", ODOO_MODULES, "--with-demo", "--stop-after-init", "--no-http"],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    api_key = create_api_key([*command, f"--addons-path={ADDONS_PATH}"], db)
+    port = free_port()
+    log_file = tmp_path_factory.mktemp("odoo-log") / "odoo.log"
+    process = subprocess.Popen(
+        [
+            *base,
+            "--http-interface=127.0.0.1",
+            f"--http-port={port}",
+            "--max-cron-threads=1",
+            f"--logfile={log_file}",
+        ]
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url, process)
+        yield OdooInstance(url=url, db=db, api_key=api_key)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        subprocess.run(["dropdb", "--if-exists", db], check=False)
