@@ -1,0 +1,19 @@
+{
+    "name": "MCP Quotation Requests",
+    "summary": "Durable queue that turns voice-agent and LLM requests into quotations",
+    "version": "19.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "mcp-odoo",
+    "website": "https://github.com/mcp-odoo/mcp-odoo",
+    "license": "LGPL-3",
+    "depends": ["crm", "sale_crm"],
+    "data": [
+        "security/mcp_quotation_groups.xml",
+        "security/ir.model.access.csv",
+        "views/quotation_request_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/mcp_quotation_menus.xml",
+        "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
+    ],
+}

@@ -1,0 +1,8 @@
+from . import (
+    ir_http,
+    quotation_request,
+    quotation_request_audit,
+    quotation_request_line,
+    res_company,
+    res_config_settings,
+)

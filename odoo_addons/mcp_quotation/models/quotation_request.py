@@ -1,0 +1,770 @@
+import logging
+import secrets
+import time
+from datetime import datetime, timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
+from odoo.fields import Command, Domain
+from psycopg2 import errors as pg_errors
+
+from ..tools.payload import field_error, parse_payload, strip_secrets
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ("queued", "Queued"),
+    ("processing", "Processing"),
+    ("completed", "Completed"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+# A request that fails on one of these is retried later: another transaction
+# held the rows it needed, nothing is wrong with the request itself.
+TRANSIENT_DB_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+)
+DEFAULTS = {
+    "batch_size": 20,
+    "max_attempts": 3,
+    "stuck_timeout_minutes": 10,
+    "retry_delay_seconds": 30,
+}
+ESTIMATED_TIME = "a few seconds"
+
+
+class QuotationValidationError(ValidationError):
+    """Bad input: carries the ``{field, message}`` list for API callers."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        message = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
+        super().__init__(f"Invalid quotation request: {message}")
+        # JSON-2 callers receive ``args`` as the error's ``arguments``.
+        self.args = (self.args[0], errors)
+
+
+def new_tracking_id(_records=None):
+    """``quot_`` + 16 random hex digits: unguessable, the earlier format."""
+    return f"quot_{secrets.token_hex(8)}"
+
+
+class QuotationRequest(models.Model):
+    _name = "quotation.request"
+    _description = "Quotation Request"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    # Identity
+    name = fields.Char(readonly=True, copy=False, default="/")
+    # Both unique: the constraints below give them their indexes.
+    tracking_id = fields.Char(
+        required=True, readonly=True, copy=False, default=new_tracking_id
+    )
+    idempotency_key = fields.Char(readonly=True, copy=False)
+    source = fields.Selection(
+        [("webhook", "Webhook"), ("bridge", "MCP bridge"), ("manual", "Manual")],
+        required=True,
+        default="manual",
+        readonly=True,
+    )
+    source_ref = fields.Char(
+        string="Source Reference",
+        readonly=True,
+        help="The caller's own reference, e.g. the voice conversation id.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+
+    # Input
+    partner_name = fields.Char(string="Company Name", required=True)
+    contact_name = fields.Char()
+    email = fields.Char(required=True)
+    phone = fields.Char()
+    lead_name = fields.Char(string="Opportunity Title")
+    notes = fields.Text()
+    requested_user_id = fields.Many2one("res.users", string="Requested Salesperson")
+    requested_team_id = fields.Many2one("crm.team", string="Requested Sales Team")
+    line_ids = fields.One2many("quotation.request.line", "request_id", string="Lines")
+    payload = fields.Json(readonly=True, copy=False, help="The body as received.")
+
+    # Queue
+    state = fields.Selection(
+        STATES,
+        required=True,
+        default="queued",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    progress = fields.Char(readonly=True, copy=False, default="Queued")
+    attempts = fields.Integer(readonly=True, copy=False)
+    next_attempt_at = fields.Datetime(readonly=True, copy=False)
+    error = fields.Text(readonly=True, copy=False)
+    started_at = fields.Datetime(readonly=True, copy=False)
+    completed_at = fields.Datetime(readonly=True, copy=False)
+    # Measured, not computed from the datetimes: those are stored to the second.
+    duration = fields.Float(
+        string="Processing Time (s)",
+        readonly=True,
+        copy=False,
+        digits=(16, 3),
+        aggregator="avg",
+        help="How long the last attempt's business flow took.",
+    )
+    turnaround = fields.Float(
+        string="Total Time (s)",
+        readonly=True,
+        copy=False,
+        digits=(16, 3),
+        aggregator="avg",
+        help="From submission until the request ended.",
+    )
+
+    # Result
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True, copy=False
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Salesperson", readonly=True, copy=False
+    )
+    team_id = fields.Many2one(
+        "crm.team", string="Sales Team", readonly=True, copy=False
+    )
+    opportunity_id = fields.Many2one("crm.lead", readonly=True, copy=False)
+    sale_order_id = fields.Many2one("sale.order", readonly=True, copy=False)
+    sale_order_name = fields.Char(related="sale_order_id.name", string="Quotation")
+    amount_total = fields.Monetary(related="sale_order_id.amount_total")
+    currency_id = fields.Many2one(related="sale_order_id.currency_id")
+    steps = fields.Json(readonly=True, copy=False)
+
+    _tracking_id_unique = models.Constraint(
+        "UNIQUE(tracking_id)", "A tracking id identifies one request only."
+    )
+    _idempotency_key_unique = models.Constraint(
+        "UNIQUE(idempotency_key)", "This idempotency key was already used."
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("quotation.request")
+        requests = super().create(vals_list)
+        requests._enqueue_audit()
+        requests._trigger_processing()
+        return requests
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_retry(self):
+        """Put failed requests back in the queue."""
+        if self.filtered(lambda request: request.state != "failed"):
+            raise UserError(self.env._("Only failed requests can be retried."))
+        self.write(
+            {
+                "state": "queued",
+                "progress": "Queued",
+                "error": False,
+                "next_attempt_at": False,
+            }
+        )
+        self._trigger_processing()
+
+    def action_cancel(self):
+        """Withdraw queued requests."""
+        if self.filtered(lambda request: request.state != "queued"):
+            raise UserError(self.env._("Only queued requests can be cancelled."))
+        for request in self:
+            request.write(request._end_values("cancelled", "Cancelled"))
+        self._enqueue_audit()
+
+    def action_process_now(self):
+        """Process queued requests now, in this transaction, not in the cron."""
+        if self.filtered(lambda request: request.state != "queued"):
+            raise UserError(self.env._("Only queued requests can be processed."))
+        for request in self.sudo().try_lock_for_update():
+            request._start_attempt()
+            request.with_company(request.company_id)._run_flow()
+
+    def action_open_sale_order(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.sale_order_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # Submitting (the one entry point for webhook, bridge and UI)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def submit_request(self, payload, idempotency_key=None, source="bridge"):
+        """Validate, de-duplicate, store and trigger a quotation request.
+
+        Returns ``{"created": bool, **acknowledgement}``; raises
+        ``QuotationValidationError`` (with the field list) on bad input, in
+        which case nothing is stored.
+        """
+        if not self.env.user.has_group("mcp_quotation.mcp_quotation_group_user"):
+            raise AccessError(
+                self.env._(
+                    "Submitting quotation requests needs the "
+                    "Quotation Requests / User group."
+                )
+            )
+        values, errors = parse_payload(
+            payload, idempotency_key=idempotency_key, default_source=source
+        )
+        if values is None:
+            raise QuotationValidationError(errors)
+        existing = self._find_by_idempotency_key(values["idempotency_key"])
+        if existing:
+            return {"created": False, **existing._acknowledgement()}
+        lines, record_errors = self._resolve_lines(values["lines"])
+        errors += record_errors + self._check_sales_assignment(values)
+        if errors:
+            raise QuotationValidationError(errors)
+        vals = {
+            "partner_name": values["partner_name"],
+            "contact_name": values["contact_name"],
+            "email": values["email"],
+            "phone": values["phone"],
+            "lead_name": values["lead_name"],
+            "notes": values["notes"],
+            "requested_user_id": values["user_id"],
+            "requested_team_id": values["team_id"],
+            "idempotency_key": values["idempotency_key"],
+            "source": values["source"],
+            "source_ref": values["source_ref"],
+            "payload": strip_secrets(payload),
+            "line_ids": [Command.create(line) for line in lines],
+        }
+        try:
+            with self.env.cr.savepoint():
+                request = self.sudo().create(vals)
+        except pg_errors.UniqueViolation as error:
+            # Same key submitted concurrently: the other transaction won. Retry
+            # the whole HTTP request (Odoo's `retrying`) so it sees that row.
+            raise ConcurrencyError("idempotency key submitted concurrently") from error
+        return {"created": True, **request._acknowledgement()}
+
+    @api.model
+    def _find_by_idempotency_key(self, key):
+        if not key:
+            return self.browse()
+        return self.sudo().search([("idempotency_key", "=", key)], limit=1)
+
+    @api.model
+    def _resolve_lines(self, lines):
+        """Return ``(line values, errors)``, each product found by id or reference."""
+        Product = self.env["product.product"].sudo()
+        sellable = Domain("sale_ok", "=", True) & Domain(
+            "company_id", "in", [False, self.env.company.id]
+        )
+        resolved, errors = [], []
+        for line in lines:
+            prefix, ref = line["field_prefix"], line["product_ref"]
+            if product_id := line["product_id"]:
+                product = Product.search(sellable & Domain("id", "=", product_id))
+                if not product:
+                    errors.append(
+                        field_error(
+                            f"{prefix}product_id",
+                            f"no sellable product with id {product_id}",
+                        )
+                    )
+                    continue
+            else:
+                product = Product.search(
+                    sellable & Domain("default_code", "=ilike", ref), limit=2
+                ) or Product.search(sellable & Domain("name", "=ilike", ref), limit=2)
+                if len(product) != 1:
+                    message = (
+                        f"several products match {ref!r}; use a product id"
+                        if product
+                        else f"no sellable product matches {ref!r}"
+                    )
+                    errors.append(field_error(f"{prefix}product_ref", message))
+                    continue
+            price = line["price_unit"]
+            resolved.append(
+                {
+                    "product_id": product.id,
+                    "product_ref": ref or False,
+                    "quantity": line["quantity"],
+                    "price_unit": -1.0 if price is None else price,
+                }
+            )
+        return resolved, errors
+
+    @api.model
+    def _check_sales_assignment(self, values):
+        """Errors for a requested salesperson or team this company doesn't have."""
+        errors = []
+        company = self.env.company
+        if (user_id := values["user_id"]) and not self.env["res.users"].sudo().search(
+            [
+                ("id", "=", user_id),
+                ("share", "=", False),
+                ("company_ids", "in", company.id),
+            ]
+        ):
+            errors.append(
+                field_error("user_id", f"no active internal user with id {user_id}")
+            )
+        if (team_id := values["team_id"]) and not self.env["crm.team"].sudo().search(
+            [("id", "=", team_id), ("company_id", "in", [False, company.id])]
+        ):
+            errors.append(
+                field_error("team_id", f"no active sales team with id {team_id}")
+            )
+        return errors
+
+    # ------------------------------------------------------------------
+    # Documents returned to callers
+    # ------------------------------------------------------------------
+
+    def _status_url(self):
+        return f"/mcp_quotation/v1/quotations/{self.tracking_id}"
+
+    def _acknowledgement(self):
+        self.ensure_one()
+        return {
+            "tracking_id": self.tracking_id,
+            "name": self.name,
+            "status": self.state,
+            "status_url": self._status_url(),
+            "message": self.env._(
+                "Quotation request %(name)s accepted; follow it at its status_url.",
+                name=self.name,
+            ),
+            "estimated_time": ESTIMATED_TIME,
+        }
+
+    def _record_url(self, record):
+        return (
+            f"{self.get_base_url()}/odoo/{record._name}/{record.id}" if record else None
+        )
+
+    def _result(self):
+        if self.state != "completed":
+            return None
+        order, opportunity = self.sale_order_id, self.opportunity_id
+        return {
+            "partner_id": self.partner_id.id,
+            "partner_name": self.partner_id.display_name,
+            "lead_id": opportunity.id,
+            "lead_name": opportunity.name,
+            "opportunity_id": opportunity.id,
+            "sale_order_id": order.id,
+            "sale_order_name": order.name,
+            "amount_total": order.amount_total,
+            "currency": order.currency_id.name,
+            "user_id": self.user_id.id or None,
+            "user_name": self.user_id.name or None,
+            "steps": self.steps or {},
+            "urls": {
+                "partner": self._record_url(self.partner_id),
+                "opportunity": self._record_url(opportunity),
+                "sale_order": self._record_url(order),
+                "request": self._record_url(self),
+            },
+        }
+
+    def _seconds_since_creation(self):
+        return max((datetime.now() - self.create_date).total_seconds(), 0.0)
+
+    def _end_values(self, state, progress):
+        return {
+            "state": state,
+            "progress": progress,
+            "completed_at": fields.Datetime.now(),
+            "turnaround": self._seconds_since_creation(),
+        }
+
+    def _status_document(self):
+        """The status document in the earlier system's shape."""
+        self.ensure_one()
+        return {
+            "tracking_id": self.tracking_id,
+            "name": self.name,
+            "status": self.state,
+            "created_at": self.create_date.isoformat(),
+            "elapsed_time": f"{self.turnaround or self._seconds_since_creation():.1f}s",
+            "progress": self.progress,
+            "result": self._result(),
+            "error": self.error or None,
+            "completed_at": self.completed_at.isoformat()
+            if self.completed_at
+            else None,
+        }
+
+    # ------------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _setting(self, key):
+        value = self.env["ir.config_parameter"].sudo().get_param(f"mcp_quotation.{key}")
+        try:
+            return int(value) if value else DEFAULTS[key]
+        except ValueError:
+            return DEFAULTS[key]
+
+    def _enqueue_audit(self):
+        self.env["quotation.request.audit"]._enqueue(self)
+
+    def _trigger_processing(self, at=None):
+        self.env.ref("mcp_quotation.ir_cron_process_quotation_requests")._trigger(at)
+
+    def _start_attempt(self):
+        self.write(
+            {
+                "state": "processing",
+                "progress": "Processing",
+                "started_at": fields.Datetime.now(),
+                "attempts": self.attempts + 1,
+                "error": False,
+            }
+        )
+
+    def _run_flow(self):
+        """Run the business flow in a savepoint: it all lands, or none of it does."""
+        self.ensure_one()
+        flow = QuotationFlow(self)
+        started = time.perf_counter()
+        try:
+            with self.env.cr.savepoint():
+                flow.run()
+        except TRANSIENT_DB_ERRORS as error:
+            self._handle_transient_failure(flow.step, error)
+        except Exception as error:  # noqa: BLE001 - any failure becomes data
+            _logger.info(
+                "Quotation request %s failed at %s: %s", self.name, flow.step, error
+            )
+            self._mark_failed(flow.step, str(error))
+        else:
+            self._mark_completed(flow)
+        self.duration = time.perf_counter() - started
+        self._enqueue_audit()
+
+    def _handle_transient_failure(self, step, error):
+        if self.attempts >= self._setting("max_attempts"):
+            self._mark_failed(step, f"gave up after {self.attempts} attempts: {error}")
+            return
+        delay = self._setting("retry_delay_seconds") * 2 ** (self.attempts - 1)
+        retry_at = fields.Datetime.now() + timedelta(seconds=delay)
+        self.write(
+            {
+                "state": "queued",
+                "progress": f"Retry {self.attempts + 1} scheduled ({step} was busy)",
+                "next_attempt_at": retry_at,
+                "started_at": False,
+            }
+        )
+        self._trigger_processing(retry_at)
+
+    def _mark_failed(self, step, message):
+        self.write(
+            {**self._end_values("failed", f"Failed while {step}"), "error": message}
+        )
+        self.message_post(
+            body=self.env._(
+                "Processing failed while %(step)s: %(error)s", step=step, error=message
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _mark_completed(self, flow):
+        self.write(
+            {
+                **self._end_values("completed", "Completed"),
+                "partner_id": flow.partner.id,
+                "user_id": flow.salesperson.id,
+                "team_id": flow.team.id,
+                "opportunity_id": flow.opportunity.id,
+                "sale_order_id": flow.order.id,
+                "steps": flow.steps,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Quotation %(order)s created for opportunity %(opportunity)s.",
+                order=flow.order._get_html_link(),
+                opportunity=flow.opportunity._get_html_link(),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _requeue_stuck(self):
+        """Requeue requests left in processing by a worker that died."""
+        limit = fields.Datetime.now() - timedelta(
+            minutes=self._setting("stuck_timeout_minutes")
+        )
+        stuck = self.search(
+            [
+                ("state", "=", "processing"),
+                ("started_at", "<", limit),
+            ]
+        ).try_lock_for_update()
+        for request in stuck:
+            # A live worker holds its request's row lock, so only abandoned
+            # requests can be locked here.
+            if request.attempts >= self._setting("max_attempts"):
+                request._mark_failed(
+                    "processing", "the worker processing it stopped responding"
+                )
+                request._enqueue_audit()
+                continue
+            request.write(
+                {
+                    "state": "queued",
+                    "progress": "Requeued after a stalled attempt",
+                    "started_at": False,
+                    "next_attempt_at": False,
+                }
+            )
+            request.message_post(
+                body=self.env._(
+                    "Requeued: the worker processing it stopped responding."
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return stuck
+
+    @api.model
+    def _cron_process_queue(self):
+        """Cron: process queued requests, a locked batch at a time."""
+        Cron = self.env["ir.cron"]
+        if self._requeue_stuck():
+            Cron._commit_progress(0)
+        queued = Domain("state", "=", "queued") & (
+            Domain("next_attempt_at", "=", False)
+            | Domain("next_attempt_at", "<=", fields.Datetime.now())
+        )
+        for candidate in self.search(
+            queued, limit=self._setting("batch_size"), order="id"
+        ):
+            request = candidate.try_lock_for_update()
+            if not request or request.state != "queued":
+                continue  # another worker has it
+            request._start_attempt()
+            # Committed so the UI and the status route show "processing", and
+            # a worker that dies from here on leaves a request to requeue.
+            Cron._commit_progress(0)
+            # The commit released the row lock; hold it again while the flow
+            # runs, so the stuck-request recovery cannot take this request.
+            request = request.try_lock_for_update()
+            if request:
+                request.with_company(request.company_id)._run_flow()
+            if not Cron._commit_progress(1):
+                break
+        # Any remaining requests make the cron run again straight away.
+        Cron._commit_progress(remaining=self.search_count(queued))
+        self.env["quotation.request.audit"]._trigger_shipping()
+
+
+class QuotationFlow:
+    """partner -> salesperson -> lead -> opportunity -> sale order -> lines.
+
+    ``step`` always names the step under way, for progress and errors.
+    """
+
+    def __init__(self, request):
+        self.request = request
+        self.env = request.env
+        self.step = "starting"
+        self.steps = {}
+        self.partner = self.env["res.partner"]
+        self.salesperson = self.env["res.users"]
+        self.team = self.env["crm.team"]
+        self.opportunity = self.env["crm.lead"]
+        self.order = self.env["sale.order"]
+
+    def _begin(self, step):
+        self.step = step
+        self.request.progress = step[:1].upper() + step[1:]
+
+    def run(self):
+        self._begin("finding the customer")
+        self.partner = self._find_or_create_partner()
+        self._begin("choosing the salesperson")
+        self.team, self.salesperson = self._choose_salesperson()
+        self._begin("creating the lead")
+        lead = self._create_lead()
+        self._begin("converting the lead to an opportunity")
+        self._convert_to_opportunity(lead)
+        self._begin("creating the quotation")
+        self._create_sale_order()
+        self._begin("posting notes")
+        self._post_notes()
+
+    def _find_or_create_partner(self):
+        request = self.request
+        Partner = self.env["res.partner"].with_context(mail_create_nolog=True)
+        partner = Partner.search(
+            [
+                ("email_normalized", "=", request.email),
+                ("company_id", "in", [False, request.company_id.id]),
+            ],
+            order="is_company, id",
+            limit=1,
+        )
+        if partner:
+            self.steps["partner"] = (
+                f"Existing customer: {partner.display_name} (ID: {partner.id})"
+            )
+            return partner
+        contact_vals = {
+            "email": request.email,
+            "phone": request.phone or False,
+            "customer_rank": 1,
+        }
+        if request.contact_name and request.contact_name != request.partner_name:
+            company = Partner.search(
+                [("is_company", "=", True), ("name", "=ilike", request.partner_name)],
+                limit=1,
+            ) or Partner.create(
+                {"name": request.partner_name, "is_company": True, "customer_rank": 1}
+            )
+            partner = Partner.create(
+                {
+                    **contact_vals,
+                    "name": request.contact_name,
+                    "parent_id": company.id,
+                    "type": "contact",
+                }
+            )
+        else:
+            partner = Partner.create(
+                {**contact_vals, "name": request.partner_name, "is_company": True}
+            )
+        self.steps["partner"] = (
+            f"New customer created: {partner.display_name} (ID: {partner.id})"
+        )
+        return partner
+
+    def _choose_salesperson(self):
+        request = self.request
+        team = (
+            request.requested_team_id
+            or request.company_id.mcp_quotation_team_id
+            or self.env["crm.team"].search(
+                [("company_id", "in", [False, request.company_id.id])], limit=1
+            )
+        )
+        if request.requested_user_id:
+            user = request.requested_user_id
+            self.steps["salesperson"] = f"Requested salesperson: {user.name}"
+            return team, user
+        cron_user = self.env.ref(
+            "mcp_quotation.ir_cron_process_quotation_requests"
+        ).user_id
+        members = team.member_ids.filtered(
+            lambda user: user.active and not user.share and user != cron_user
+        )
+        if not members:
+            self.steps["salesperson"] = "No salesperson available in the sales team"
+            return team, self.env["res.users"]
+        open_counts = dict(
+            self.env["crm.lead"]._read_group(
+                [
+                    ("user_id", "in", members.ids),
+                    ("type", "=", "opportunity"),
+                    ("won_status", "=", "pending"),
+                ],
+                ["user_id"],
+                ["__count"],
+            )
+        )
+        # Least open opportunities first; the lowest id breaks ties.
+        user = min(members, key=lambda member: (open_counts.get(member, 0), member.id))
+        self.steps["salesperson"] = (
+            f"Assigned to {user.name} ({open_counts.get(user, 0)} open opportunities)"
+        )
+        return team, user
+
+    def _create_lead(self):
+        request = self.request
+        Lead = self.env["crm.lead"].with_context(mail_create_nosubscribe=True)
+        lead = Lead.create(
+            {
+                "name": request.lead_name or f"Quotation request {request.name}",
+                "type": "lead",
+                "partner_id": self.partner.id,
+                "contact_name": request.contact_name or False,
+                "partner_name": request.partner_name,
+                "email_from": request.email,
+                "phone": request.phone or False,
+                "description": request.notes or False,
+                "team_id": self.team.id,
+                "user_id": self.salesperson.id,
+                "company_id": request.company_id.id,
+            }
+        )
+        self.steps["lead"] = f"Lead created: {lead.name} (ID: {lead.id})"
+        return lead
+
+    def _convert_to_opportunity(self, lead):
+        lead.convert_opportunity(
+            self.partner,
+            user_ids=self.salesperson.ids or False,
+            team_id=self.team.id or False,
+        )
+        self.opportunity = lead
+        self.steps["opportunity"] = f"Converted to opportunity (ID: {lead.id})"
+
+    def _create_sale_order(self):
+        request = self.request
+        order_lines = []
+        for line in request.line_ids:
+            line_vals = {
+                "product_id": line.product_id.id,
+                "product_uom_qty": line.quantity,
+            }
+            if line.price_unit >= 0:
+                line_vals["price_unit"] = line.price_unit
+            order_lines.append(Command.create(line_vals))
+        order = (
+            self.env["sale.order"]
+            .with_context(mail_create_nosubscribe=True)
+            .create(
+                {
+                    "partner_id": self.partner.id,
+                    "opportunity_id": self.opportunity.id,
+                    # Set explicitly: the default would be the cron's own user.
+                    "user_id": self.salesperson.id or False,
+                    "team_id": self.team.id or False,
+                    "origin": request.tracking_id,
+                    "company_id": request.company_id.id,
+                    "order_line": order_lines,
+                }
+            )
+        )
+        self.order = order
+        self.steps["sale_order"] = f"Quotation: {order.name} (ID: {order.id})"
+        self.steps["products"] = "; ".join(
+            f"{line.product_id.display_name} x {line.product_uom_qty:g} at "
+            f"{line.price_unit:.2f} {order.currency_id.name}"
+            for line in order.order_line
+        )
+
+    def _post_notes(self):
+        request_link = self.request._get_html_link()
+        body = self.env._(
+            "Created from quotation request %(request)s.", request=request_link
+        )
+        self.opportunity.message_post(body=body, subtype_xmlid="mail.mt_note")
+        self.order.message_post(body=body, subtype_xmlid="mail.mt_note")

@@ -1,0 +1,29 @@
+from odoo import fields, models
+
+
+class QuotationRequestLine(models.Model):
+    _name = "quotation.request.line"
+    _description = "Quotation Request Line"
+    _order = "request_id, sequence, id"
+
+    request_id = fields.Many2one(
+        "quotation.request", required=True, ondelete="cascade", index=True
+    )
+    sequence = fields.Integer(default=10)
+    product_id = fields.Many2one(
+        "product.product", required=True, domain=[("sale_ok", "=", True)]
+    )
+    product_ref = fields.Char(
+        string="Requested Reference", help="The reference or name the caller gave."
+    )
+    quantity = fields.Float(required=True, default=1.0, digits="Product Unit")
+    price_unit = fields.Float(
+        string="Requested Unit Price",
+        default=-1.0,
+        digits="Product Price",
+        help="Below zero: the price comes from Odoo's pricelist.",
+    )
+
+    _quantity_positive = models.Constraint(
+        "CHECK(quantity > 0)", "The quantity must be above zero."
+    )
