@@ -1,0 +1,76 @@
+"""Command line: ``mcp-odoo-bridge serve`` (HTTP) or ``mcp-odoo-bridge stdio``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import anyio
+
+from bridge.audit import AuditLog
+from bridge.config import ConfigError, Settings
+from bridge.mcp_server import build_server
+from bridge.service import OdooService
+
+
+async def run_stdio(settings: Settings) -> None:
+    """Serve MCP over stdin/stdout (Claude Desktop and other local clients)."""
+    service = OdooService(settings)
+    audit = AuditLog(settings.audit, secrets=settings.secrets())
+    mcp = build_server(service, audit, default_client="stdio")
+    async with audit.running(), service:
+        await mcp.run_stdio_async()
+
+
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve REST + MCP (Streamable HTTP and legacy SSE) with uvicorn."""
+    import uvicorn  # noqa: PLC0415 - stdio never needs it
+
+    from bridge.app import create_app  # noqa: PLC0415
+
+    http = settings.http.model_copy(
+        update={
+            "host": host or settings.http.host,
+            "port": settings.http.port if port is None else port,
+        }
+    )
+    settings = settings.model_copy(update={"http": http})
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=http.host,
+        port=http.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``mcp-odoo-bridge`` command."""
+    parser = argparse.ArgumentParser(prog="mcp-odoo-bridge", description=__doc__)
+    parser.add_argument("--config", type=Path, help="TOML configuration file")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="HTTP: /mcp, /mcp/sse, /api, /docs")
+    serve_cmd.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, help="listen port (default 8000)")
+    commands.add_parser("stdio", help="MCP over stdin/stdout")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings(config_file=args.config) if args.config else Settings()
+        # stdout belongs to the MCP protocol in stdio mode: log to stderr only.
+        logging.basicConfig(level=settings.log_level, stream=sys.stderr)
+        if args.command == "stdio":
+            anyio.run(run_stdio, settings)
+        else:
+            serve(settings, args.host, args.port)
+    except ConfigError as exc:
+        print(f"mcp-odoo-bridge: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

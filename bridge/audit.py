@@ -1,0 +1,295 @@
+"""Audit log: one JSON document per MCP tool call and per REST call.
+
+Documents are queued in memory by the caller (never blocking it), written by a
+background task to a local folder, or to a local spool and then shipped to S3.
+A document stays in the spool until S3 has accepted it, so an S3 outage delays
+documents but loses none, also across restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from bridge.config import AuditSettings
+
+logger = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+SECRET_KEYS = re.compile(
+    r"pass(word)?|secret|token|api[_-]?key|authorization|credential|cookie", re.I
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the bearer token's client name (or transport) and request id."""
+
+    client: str
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+current_caller: ContextVar[Caller | None] = ContextVar("current_caller", default=None)
+
+
+def caller() -> Caller:
+    """The caller set by the transport, or an anonymous local one."""
+    return current_caller.get() or Caller(client="local")
+
+
+class Scrubber:
+    """Removes secrets from arguments and error messages."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        # Longest first so a secret containing another is replaced whole.
+        self._secrets = sorted(
+            {s for s in secrets if len(s) >= 4}, key=len, reverse=True
+        )
+
+    def text(self, value: str) -> str:
+        """`value` with every known secret replaced."""
+        for secret in self._secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+
+    def value(self, value: Any) -> Any:
+        """A copy of `value` with secret-looking keys and known secrets redacted."""
+        if isinstance(value, dict):
+            return {
+                str(k): REDACTED if SECRET_KEYS.search(str(k)) else self.value(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self.value(v) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+
+@dataclass
+class CallRecord:
+    """What one call did; filled in while it runs."""
+
+    kind: str
+    name: str
+    instance: str | None
+    arguments: Any
+    caller: Caller
+    started: datetime
+    outcome: str = "ok"
+    error: str | None = None
+    status_code: int | None = None
+
+    def fail(self, error: str, status_code: int | None = None) -> None:
+        """Mark the call failed without raising (e.g. a proxied 4xx)."""
+        self.outcome = "error"
+        self.error = error
+        if status_code is not None:
+            self.status_code = status_code
+
+
+Observer = Callable[[CallRecord, float], None]
+
+
+class AuditLog:
+    """Queue of audit documents and the background task that stores them."""
+
+    def __init__(
+        self,
+        settings: AuditSettings,
+        *,
+        secrets: Iterable[str] = (),
+        observe: Observer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.scrubber = Scrubber(secrets)
+        self._observe = observe
+        self._queue: deque[dict[str, Any]] = deque()
+        self._wake: anyio.Event | None = None
+        self._s3: Any = None
+        self.shipped = 0
+
+    # -- producing ----------------------------------------------------------
+
+    def record(self, document: dict[str, Any]) -> None:
+        """Queue a document; returns at once."""
+        self._queue.append(document)
+        if self._wake is not None:
+            self._wake.set()
+
+    @asynccontextmanager
+    async def track(
+        self,
+        *,
+        kind: str,
+        name: str,
+        instance: str | None,
+        arguments: Any,
+        who: Caller | None = None,
+    ) -> AsyncIterator[CallRecord]:
+        """Time a call and queue its document, whatever happens inside."""
+        rec = CallRecord(
+            kind=kind,
+            name=name,
+            instance=instance,
+            arguments=arguments,
+            caller=who or caller(),
+            started=datetime.now(UTC),
+        )
+        began = time.perf_counter()
+        try:
+            yield rec
+        except BaseException as exc:
+            rec.fail(str(exc) or type(exc).__name__)
+            raise
+        finally:
+            duration = time.perf_counter() - began
+            self.record(self.document(rec, duration))
+            if self._observe is not None:
+                self._observe(rec, duration)
+
+    def document(self, rec: CallRecord, duration: float) -> dict[str, Any]:
+        """The JSON document for one call, secrets redacted."""
+        return {
+            "time": rec.started.isoformat(),
+            "request_id": rec.caller.request_id,
+            "client": rec.caller.client,
+            "kind": rec.kind,
+            "name": rec.name,
+            "instance": rec.instance,
+            "arguments": self.scrubber.value(rec.arguments),
+            "duration_ms": round(duration * 1000, 3),
+            "outcome": rec.outcome,
+            "status_code": rec.status_code,
+            "error": self.scrubber.text(rec.error) if rec.error else None,
+        }
+
+    # -- storing ------------------------------------------------------------
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[AuditLog]:
+        """Run the writer while the block runs; flush what is left at the end."""
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._writer)
+            try:
+                yield self
+            finally:
+                tg.cancel_scope.cancel()
+        with anyio.CancelScope(shield=True):
+            await self.flush()
+
+    async def flush(self) -> bool:
+        """Store queued documents now; True when nothing is left waiting."""
+        batch = self._drain()
+        if batch:
+            await anyio.to_thread.run_sync(self._store, batch)
+        if self.settings.s3 is None:
+            return True
+        return await anyio.to_thread.run_sync(self._ship)
+
+    async def _writer(self) -> None:
+        while True:
+            self._wake = anyio.Event()
+            if not self._queue:
+                with anyio.move_on_after(self.settings.retry_seconds):
+                    await self._wake.wait()
+            try:
+                await self.flush()
+            except Exception:  # the writer must outlive any storage failure
+                logger.exception(
+                    "audit writer failed; documents stay queued or spooled"
+                )
+
+    def _drain(self) -> list[dict[str, Any]]:
+        batch = []
+        while self._queue:
+            batch.append(self._queue.popleft())
+        return batch
+
+    def _key(self, document: dict[str, Any]) -> str:
+        stamp = document["time"]
+        day = stamp[:10].replace("-", "/")
+        safe = re.sub(r"[^0-9A-Za-z]", "", stamp[11:23])
+        return f"{day}/{safe}_{document['request_id']}_{uuid.uuid4().hex[:8]}.json"
+
+    def _store(self, batch: list[dict[str, Any]]) -> None:
+        root = (
+            self.settings.spool_directory
+            if self.settings.s3
+            else self.settings.directory
+        )
+        for document in batch:
+            path = root / self._key(document)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(document, ensure_ascii=False, default=str))
+            os.replace(tmp, path)
+
+    def _client(self) -> Any:
+        if self._s3 is None:
+            import boto3  # noqa: PLC0415 - only S3 set-ups pay for boto3's import
+            from botocore.config import Config  # noqa: PLC0415
+
+            s3 = self.settings.s3
+            assert s3 is not None
+            self._s3 = boto3.client(
+                "s3",
+                endpoint_url=s3.endpoint_url,
+                region_name=s3.region,
+                aws_access_key_id=(
+                    s3.access_key_id.get_secret_value() if s3.access_key_id else None
+                ),
+                aws_secret_access_key=(
+                    s3.secret_access_key.get_secret_value()
+                    if s3.secret_access_key
+                    else None
+                ),
+                config=Config(
+                    connect_timeout=2,
+                    read_timeout=5,
+                    retries={"max_attempts": 1},
+                    s3={"addressing_style": "path"},
+                ),
+            )
+        return self._s3
+
+    def spooled(self) -> list[Path]:
+        """Documents waiting in the spool for S3, oldest first."""
+        root = self.settings.spool_directory
+        if not root.exists():
+            return []
+        return sorted(root.rglob("*.json"))
+
+    def _ship(self) -> bool:
+        s3 = self.settings.s3
+        assert s3 is not None
+        root = self.settings.spool_directory
+        for path in self.spooled():
+            key = s3.prefix + path.relative_to(root).as_posix()
+            try:
+                self._client().put_object(
+                    Bucket=s3.bucket,
+                    Key=key,
+                    Body=path.read_bytes(),
+                    ContentType="application/json",
+                )
+            except Exception as exc:  # S3 down: keep the spool, try again later
+                logger.warning("audit upload to S3 failed, will retry: %s", exc)
+                return False
+            path.unlink()
+            self.shipped += 1
+        return True

@@ -1,0 +1,223 @@
+"""Bridge settings: environment variables (prefix ``MCP_ODOO_``) and a TOML file."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "MCP_ODOO_"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot work; raised before anything starts."""
+
+
+class OdooInstance(BaseModel):
+    """One Odoo database the bridge may talk to."""
+
+    url: AnyHttpUrl
+    database: str | None = Field(
+        default=None,
+        description="Database name; sent as X-Odoo-Database (required for odoorpc).",
+    )
+    api_key: SecretStr | None = None
+    login: str | None = None
+    password: SecretStr | None = None
+    read_only: bool = False
+    protocol: Literal["auto", "json2", "odoorpc"] = Field(
+        default="auto",
+        description="json2 for Odoo 19+, odoorpc for 17/18, auto detects it.",
+    )
+    public_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="Base URL used in links to the Odoo UI when it differs from url.",
+    )
+    timeout: float = Field(default=15.0, gt=0)
+    retries: int = Field(default=2, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _has_credentials(self) -> Self:
+        if self.api_key is None and (self.login is None or self.password is None):
+            raise ValueError("an Odoo instance needs api_key, or login and password")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        """The URL without a trailing slash."""
+        return str(self.url).rstrip("/")
+
+    @property
+    def ui_url(self) -> str:
+        """The URL of the Odoo web client, without a trailing slash."""
+        return str(self.public_url or self.url).rstrip("/")
+
+
+class S3Settings(BaseModel):
+    """Where audit documents go when S3 (or MinIO) is used."""
+
+    bucket: str
+    prefix: str = "mcp-odoo-bridge/"
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    access_key_id: SecretStr | None = None
+    secret_access_key: SecretStr | None = None
+
+
+class AuditSettings(BaseModel):
+    """The audit log: S3 when configured, else a local folder."""
+
+    directory: Path = Path("var/audit")
+    spool_directory: Path = Path("var/audit-spool")
+    s3: S3Settings | None = None
+    retry_seconds: float = Field(default=5.0, gt=0)
+
+
+class HttpSettings(BaseModel):
+    """How `serve` listens and whom it lets in."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    tokens: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Client name -> bearer token; required beyond loopback.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=lambda: [
+            "http://127.0.0.1:*",
+            "http://localhost:*",
+            "http://[::1]:*",
+        ]
+    )
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+    rate_limit_per_minute: int = Field(default=120, ge=0)
+
+    @property
+    def is_loopback(self) -> bool:
+        """True when only this machine can reach the listener."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+class Settings(BaseSettings):
+    """Everything the bridge can be told; see docs/bridge.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    config_file: Path | None = None
+    instances: dict[str, OdooInstance] = Field(default_factory=dict)
+    read_instance: str | None = Field(
+        default=None,
+        description="Instance used by read tools when the caller names none.",
+    )
+    write_instance: str | None = Field(
+        default=None,
+        description="Instance used by write tools and quotations by default.",
+    )
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+    default_page_size: int = Field(default=25, ge=1, le=100)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    quotation_wait_seconds: float = Field(default=60.0, ge=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's path itself comes from the other sources, so read it first.
+        located = _ConfigFileLocation()
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings,
+            env_settings,
+            dotenv_settings,
+        ]
+        path = init_settings().get("config_file") or located.config_file
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        sources.append(file_secret_settings)
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _defaults_name_instances(self) -> Self:
+        for field in ("read_instance", "write_instance"):
+            name = getattr(self, field)
+            if name is not None and name not in self.instances:
+                raise ValueError(f"{field} names unknown instance {name!r}")
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("default_page_size is larger than max_page_size")
+        return self
+
+    def instance_for(self, *, write: bool) -> str:
+        """Name of the instance used when a caller names none."""
+        chosen = self.write_instance if write else self.read_instance
+        if chosen is not None:
+            return chosen
+        if write:
+            writable = [n for n, i in self.instances.items() if not i.read_only]
+            if writable:
+                return writable[0]
+        if self.instances:
+            return next(iter(self.instances))
+        raise ConfigError("no Odoo instance is configured (MCP_ODOO_INSTANCES)")
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value, for scrubbing text before it leaves."""
+        values = [t.get_secret_value() for t in self.http.tokens.values()]
+        for inst in self.instances.values():
+            values.extend(
+                s.get_secret_value()
+                for s in (inst.api_key, inst.password)
+                if s is not None
+            )
+        if self.audit.s3 is not None and self.audit.s3.secret_access_key is not None:
+            values.append(self.audit.s3.secret_access_key.get_secret_value())
+        return [v for v in values if v]
+
+    def check_serve(self) -> None:
+        """Refuse configurations that would expose Odoo without authentication."""
+        if not self.http.is_loopback and not self.http.tokens:
+            raise ConfigError(
+                f"refusing to listen on {self.http.host} without bearer tokens: "
+                "set MCP_ODOO_HTTP__TOKENS"
+            )
+
+
+class _ConfigFileLocation(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore"
+    )
+
+    config_file: Path | None = None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,389 @@
+"""Odoo clients: JSON-2 over a pooled httpx client (19+), odoorpc for 17/18."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import anyio
+import httpx
+
+from bridge.config import OdooInstance
+
+logger = logging.getLogger(__name__)
+
+# Methods that never change data: only these are retried after a failure.
+READ_METHODS = frozenset(
+    {
+        "search_read",
+        "web_search_read",
+        "read",
+        "web_read",
+        "search",
+        "search_count",
+        "name_search",
+        "fields_get",
+        "read_group",
+        "formatted_read_group",
+        "check_access_rights",
+        "has_group",
+    }
+)
+RETRYABLE_STATUS = frozenset({502, 503, 504})
+
+LatencyObserver = Callable[[str, str, float], None]
+
+
+class OdooError(Exception):
+    """An Odoo call failed; the message is safe to show to the caller."""
+
+
+class OdooAccessDenied(OdooError):
+    """Odoo refused the credentials or the user's access rights."""
+
+
+class OdooRecordMissing(OdooError):
+    """The record does not exist (or was deleted)."""
+
+
+class OdooInvalidRequest(OdooError):
+    """Odoo rejected the filter, the arguments or the values."""
+
+
+class OdooUnknownModel(OdooInvalidRequest):
+    """The model or method does not exist (module not installed?)."""
+
+
+class OdooUnreachable(OdooError):
+    """Odoo did not answer (connection refused, timeout, gateway error)."""
+
+
+class OdooClient(Protocol):
+    """The calls the service needs from one Odoo instance."""
+
+    protocol: str
+
+    async def call(
+        self,
+        model: str,
+        method: str,
+        ids: list[int] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Call `model.method(**kwargs)` on `ids` (or on the model)."""
+        ...
+
+    async def version(self) -> str:
+        """The server version, e.g. ``19.0``."""
+        ...
+
+    async def route(
+        self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]
+    ) -> AddonResponse:
+        """Send a request to one of the addon's routes and return it unchanged."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+class AddonResponse:
+    """A response from one of the addon's HTTP routes, passed through as is."""
+
+    def __init__(self, status_code: int, body: Any) -> None:
+        self.status_code = status_code
+        self.body = body
+
+
+def _error_from_json2(status: int, body: Any, model: str, method: str) -> OdooError:
+    """Turn a JSON-2 error response (Odoo's serialize_exception) into an OdooError."""
+    name = body.get("name", "") if isinstance(body, dict) else ""
+    message = body.get("message", "") if isinstance(body, dict) else ""
+    message = str(message or f"HTTP {status}").strip()
+    where = f"{model}.{method}"
+    if status == 401:
+        return OdooAccessDenied(f"Odoo rejected the bridge's API key ({where})")
+    if status == 403:
+        return OdooAccessDenied(f"Access denied on {where}: {message}")
+    if status == 404 and name.endswith("MissingError"):
+        return OdooRecordMissing(f"Record missing on {where}: {message}")
+    if status == 404:
+        return OdooUnknownModel(f"Unknown model or method {where}: {message}")
+    if status == 422:
+        return OdooInvalidRequest(f"Odoo rejected {where}: {message}")
+    if status in RETRYABLE_STATUS:
+        return OdooUnreachable(f"Odoo is unavailable (HTTP {status}) on {where}")
+    if name in ("builtins.ValueError", "builtins.TypeError", "builtins.KeyError"):
+        # The ORM raises these for a malformed domain or an unknown field.
+        return OdooInvalidRequest(f"Invalid filter or arguments for {where}: {message}")
+    return OdooError(f"Odoo error on {where} (HTTP {status}): {message}")
+
+
+class Json2Client:
+    """Odoo 19+ JSON-2 API: ``POST /json/2/<model>/<method>`` with a bearer key."""
+
+    protocol = "json2"
+
+    def __init__(
+        self,
+        name: str,
+        instance: OdooInstance,
+        *,
+        observe: LatencyObserver | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if instance.api_key is None:
+            raise OdooAccessDenied(f"instance {name!r} needs an api_key for JSON-2")
+        self.name = name
+        self._instance = instance
+        self._observe = observe
+        headers = {
+            "Authorization": f"bearer {instance.api_key.get_secret_value()}",
+            "User-Agent": "mcp-odoo-bridge",
+        }
+        if instance.database:
+            headers["X-Odoo-Database"] = instance.database
+        self.http = httpx.AsyncClient(
+            base_url=instance.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(instance.timeout, connect=min(5.0, instance.timeout)),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            transport=transport,
+        )
+
+    async def call(
+        self,
+        model: str,
+        method: str,
+        ids: list[int] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Call `model.method(**kwargs)` on `ids` (or on the model)."""
+        body: dict[str, Any] = dict(kwargs)
+        if ids is not None:
+            body["ids"] = ids
+        attempts = 1 + (self._instance.retries if method in READ_METHODS else 0)
+        for attempt in range(attempts):
+            started = time.perf_counter()
+            try:
+                response = await self.http.post(f"/json/2/{model}/{method}", json=body)
+            except httpx.TransportError as exc:
+                failure: OdooError = OdooUnreachable(
+                    f"Odoo instance {self.name!r} is unreachable: {type(exc).__name__}"
+                )
+            else:
+                if self._observe is not None:
+                    self._observe(self.name, method, time.perf_counter() - started)
+                if response.status_code == 200:
+                    return response.json()
+                failure = _error_from_json2(
+                    response.status_code, _json_or_none(response), model, method
+                )
+            if not isinstance(failure, OdooUnreachable) or attempt + 1 == attempts:
+                raise failure
+            await anyio.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def version(self) -> str:
+        """The server version, e.g. ``19.0``."""
+        return await fetch_version(self.http)
+
+    async def route(
+        self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]
+    ) -> AddonResponse:
+        """Send a request to one of the addon's routes and return it unchanged."""
+        return await addon_route(self.http, self.name, method, path, body, headers)
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        await self.http.aclose()
+
+
+class OdooRpcClient:
+    """Odoo 17/18 over odoorpc (JSON-RPC), run in worker threads."""
+
+    protocol = "odoorpc"
+
+    def __init__(
+        self,
+        name: str,
+        instance: OdooInstance,
+        *,
+        observe: LatencyObserver | None = None,
+    ) -> None:
+        if not instance.database:
+            raise OdooInvalidRequest(f"instance {name!r} needs a database for odoorpc")
+        self.name = name
+        self._instance = instance
+        self._observe = observe
+        self._odoo: Any = None
+        self._lock = anyio.Lock()
+        headers = {"User-Agent": "mcp-odoo-bridge"}
+        if instance.api_key is not None:
+            headers["Authorization"] = f"bearer {instance.api_key.get_secret_value()}"
+        headers["X-Odoo-Database"] = instance.database
+        self.http = httpx.AsyncClient(
+            base_url=instance.base_url, headers=headers, timeout=instance.timeout
+        )
+
+    def _connect(self) -> Any:
+        import odoorpc  # noqa: PLC0415 - only Odoo 17/18 set-ups need it
+
+        parts = urlsplit(self._instance.base_url)
+        https = parts.scheme == "https"
+        odoo = odoorpc.ODOO(
+            parts.hostname,
+            protocol="jsonrpc+ssl" if https else "jsonrpc",
+            port=parts.port or (443 if https else 80),
+            timeout=self._instance.timeout,
+        )
+        secret = self._instance.password or self._instance.api_key
+        assert secret is not None
+        odoo.login(
+            self._instance.database,
+            self._instance.login or "admin",
+            secret.get_secret_value(),
+        )
+        return odoo
+
+    async def _session(self) -> Any:
+        async with self._lock:
+            if self._odoo is None:
+                try:
+                    self._odoo = await anyio.to_thread.run_sync(self._connect)
+                except Exception as exc:
+                    raise _error_from_rpc(exc, "login") from None
+            return self._odoo
+
+    async def call(
+        self,
+        model: str,
+        method: str,
+        ids: list[int] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Call `model.method(**kwargs)` on `ids` (or on the model)."""
+        odoo = await self._session()
+        args: list[Any] = [ids] if ids is not None else []
+        started = time.perf_counter()
+        try:
+            result = await anyio.to_thread.run_sync(
+                lambda: odoo.execute_kw(model, method, args, kwargs)
+            )
+        except Exception as exc:
+            raise _error_from_rpc(exc, f"{model}.{method}") from None
+        if self._observe is not None:
+            self._observe(self.name, method, time.perf_counter() - started)
+        if method == "create" and isinstance(result, int):
+            return [result]
+        return result
+
+    async def version(self) -> str:
+        """The server version, e.g. ``18.0``."""
+        odoo = await self._session()
+        return str(odoo.version)
+
+    async def route(
+        self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]
+    ) -> AddonResponse:
+        """Send a request to one of the addon's routes and return it unchanged."""
+        return await addon_route(self.http, self.name, method, path, body, headers)
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        await self.http.aclose()
+
+
+def _error_from_rpc(exc: Exception, where: str) -> OdooError:
+    """Map odoorpc and network failures to the same errors as JSON-2."""
+    import odoorpc  # noqa: PLC0415
+
+    if isinstance(exc, OSError | TimeoutError):
+        return OdooUnreachable(f"Odoo is unreachable ({where}): {type(exc).__name__}")
+    if isinstance(exc, odoorpc.error.RPCError):
+        name = str((exc.info or {}).get("data", {}).get("name", ""))
+        message = str(exc.args[0]) if exc.args else name
+        if "AccessDenied" in name or "AccessError" in name:
+            return OdooAccessDenied(f"Access denied on {where}: {message}")
+        if "MissingError" in name:
+            return OdooRecordMissing(f"Record missing on {where}: {message}")
+        if any(k in name for k in ("ValueError", "ValidationError", "UserError")):
+            return OdooInvalidRequest(f"Odoo rejected {where}: {message}")
+        return OdooError(f"Odoo error on {where}: {message}")
+    return OdooError(f"Odoo error on {where}: {type(exc).__name__}")
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except json.JSONDecodeError:
+        return None
+
+
+async def fetch_version(http: httpx.AsyncClient) -> str:
+    """Read ``GET /web/version`` (Odoo 19's rpc addon)."""
+    try:
+        response = await http.get("/web/version")
+    except httpx.TransportError as exc:
+        raise OdooUnreachable(f"Odoo is unreachable: {type(exc).__name__}") from None
+    if response.status_code != 200:
+        raise OdooError(f"GET /web/version answered HTTP {response.status_code}")
+    return str(response.json()["version"])
+
+
+async def addon_route(
+    http: httpx.AsyncClient,
+    name: str,
+    method: str,
+    path: str,
+    body: bytes | None,
+    headers: Mapping[str, str],
+) -> AddonResponse:
+    """Call an addon route; any HTTP answer is returned, never raised."""
+    try:
+        response = await http.request(method, path, content=body, headers=headers)
+    except httpx.TransportError as exc:
+        raise OdooUnreachable(
+            f"Odoo instance {name!r} is unreachable: {type(exc).__name__}"
+        ) from None
+    answer = _json_or_none(response)
+    if answer is None:
+        # Not the addon speaking (a proxy's HTML page, or the addon is missing).
+        status = response.status_code
+        answer = {"error": "bad_gateway", "message": f"Odoo answered HTTP {status}"}
+        return AddonResponse(502 if status < 400 else status, answer)
+    return AddonResponse(response.status_code, answer)
+
+
+async def detect_protocol(instance: OdooInstance) -> str:
+    """json2 when ``/web/version`` says 19 or later, else odoorpc."""
+    async with httpx.AsyncClient(base_url=instance.base_url, timeout=5.0) as http:
+        try:
+            response = await http.get("/web/version")
+        except httpx.TransportError as exc:
+            raise OdooUnreachable(
+                f"Odoo at {instance.base_url} is unreachable: {type(exc).__name__}"
+            ) from None
+    if response.status_code == 200:
+        major = _json_or_none(response) or {}
+        info = major.get("version_info") or [0]
+        if isinstance(info[0], int) and info[0] >= 19:
+            return "json2"
+    return "odoorpc"
+
+
+async def open_client(
+    name: str, instance: OdooInstance, *, observe: LatencyObserver | None = None
+) -> OdooClient:
+    """Build the right client for an instance (detecting the protocol if asked)."""
+    protocol: str = instance.protocol
+    if protocol == "auto":
+        protocol = await detect_protocol(instance)
+    if protocol == "json2":
+        return Json2Client(name, instance, observe=observe)
+    return OdooRpcClient(name, instance, observe=observe)

@@ -1,0 +1,138 @@
+"""HTTP gatekeeping: request ids, Host/Origin checks, bearer tokens, rate limits."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+import time
+import uuid
+from dataclasses import dataclass
+
+from mcp.server.transport_security import (
+    TransportSecurityMiddleware,
+    TransportSecuritySettings,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bridge.audit import Caller, current_caller
+from bridge.config import HttpSettings
+
+OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
+
+
+def transport_security(http: HttpSettings) -> TransportSecuritySettings:
+    """Host/Origin allow-lists shared by the REST routes and the MCP transports."""
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=list(http.allowed_hosts),
+        allowed_origins=list(http.allowed_origins),
+    )
+
+
+def _json_error(status: int, code: str, message: str, **headers: str) -> Response:
+    body = json.dumps({"error": code, "message": message})
+    return Response(body, status, headers=headers, media_type="application/json")
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """A token bucket per client: `per_minute` requests, refilled continuously."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._buckets: dict[str, _Bucket] = {}
+
+    def retry_after(self, client: str) -> float:
+        """0 when the request may go ahead (and is counted), else seconds to wait."""
+        if self.per_minute <= 0:
+            return 0.0
+        now = time.monotonic()
+        rate = self.per_minute / 60.0
+        bucket = self._buckets.setdefault(client, _Bucket(float(self.per_minute), now))
+        bucket.tokens = min(
+            float(self.per_minute), bucket.tokens + (now - bucket.updated) * rate
+        )
+        bucket.updated = now
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return 0.0
+        return (1.0 - bucket.tokens) / rate
+
+
+class GatewayMiddleware:
+    """Pure ASGI (so SSE streams pass untouched): checks every HTTP request."""
+
+    def __init__(self, app: ASGIApp, http: HttpSettings) -> None:
+        self.app = app
+        self._tokens = [
+            (name, secret.get_secret_value().encode())
+            for name, secret in http.tokens.items()
+        ]
+        self._hosts = TransportSecurityMiddleware(transport_security(http))
+        self._limiter = RateLimiter(http.rate_limit_per_minute)
+
+    def _client(self, request: Request) -> str | None:
+        """The token's client name; None when tokens are required and missing."""
+        if not self._tokens:
+            host = request.client.host if request.client else "unknown"
+            return f"ip:{host}"
+        scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not presented:
+            return None
+        given = presented.strip().encode()
+        for name, token in self._tokens:
+            if hmac.compare_digest(given, token):
+                return name
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        path = scope["path"]
+        refusal = await self._hosts.validate_request(request, is_post=False)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        client = "anonymous" if path in OPEN_PATHS else self._client(request)
+        if client is None:
+            await _json_error(
+                401,
+                "unauthorized",
+                "A valid bearer token is required (Authorization: Bearer <token>).",
+                **{"WWW-Authenticate": "Bearer"},
+            )(scope, receive, send)
+            return
+        if path not in OPEN_PATHS:
+            wait = self._limiter.retry_after(client)
+            if wait > 0:
+                await _json_error(
+                    429,
+                    "rate_limited",
+                    "Too many requests; retry later.",
+                    **{"Retry-After": str(math.ceil(wait))},
+                )(scope, receive, send)
+                return
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = current_caller.set(Caller(client=client, request_id=request_id[:64]))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                headers.append((b"x-request-id", request_id[:64].encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            current_caller.reset(token)
