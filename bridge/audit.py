@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from collections import deque
@@ -121,6 +122,7 @@ class AuditLog:
         self._queue: deque[dict[str, Any]] = deque()
         self._wake: anyio.Event | None = None
         self._s3: Any = None
+        self._shipping = threading.Lock()
         self.shipped = 0
 
     # -- producing ----------------------------------------------------------
@@ -194,9 +196,14 @@ class AuditLog:
 
     async def flush(self) -> bool:
         """Store queued documents now; True when nothing is left waiting."""
-        batch = self._drain()
+        batch = list(self._queue)
         if batch:
-            await anyio.to_thread.run_sync(self._store, batch)
+            # Shielded so a document is never both dropped from the queue and
+            # unwritten; a local write is short.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._store, batch)
+                for _ in batch:
+                    self._queue.popleft()
         if self.settings.s3 is None:
             return True
         return await anyio.to_thread.run_sync(self._ship)
@@ -210,15 +217,8 @@ class AuditLog:
             try:
                 await self.flush()
             except Exception:  # the writer must outlive any storage failure
-                logger.exception(
-                    "audit writer failed; documents stay queued or spooled"
-                )
-
-    def _drain(self) -> list[dict[str, Any]]:
-        batch = []
-        while self._queue:
-            batch.append(self._queue.popleft())
-        return batch
+                logger.exception("audit writer failed; documents stay queued")
+                await anyio.sleep(self.settings.retry_seconds)
 
     def _key(self, document: dict[str, Any]) -> str:
         stamp = document["time"]
@@ -275,21 +275,29 @@ class AuditLog:
         return sorted(root.rglob("*.json"))
 
     def _ship(self) -> bool:
+        with self._shipping:
+            return self._ship_spool()
+
+    def _ship_spool(self) -> bool:
         s3 = self.settings.s3
         assert s3 is not None
         root = self.settings.spool_directory
         for path in self.spooled():
             key = s3.prefix + path.relative_to(root).as_posix()
             try:
+                body = path.read_bytes()
+            except FileNotFoundError:  # shipped by a flush that overlapped this one
+                continue
+            try:
                 self._client().put_object(
                     Bucket=s3.bucket,
                     Key=key,
-                    Body=path.read_bytes(),
+                    Body=body,
                     ContentType="application/json",
                 )
             except Exception as exc:  # S3 down: keep the spool, try again later
                 logger.warning("audit upload to S3 failed, will retry: %s", exc)
                 return False
-            path.unlink()
+            path.unlink(missing_ok=True)
             self.shipped += 1
         return True

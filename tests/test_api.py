@@ -1,0 +1,287 @@
+"""The REST routes and HTTP security, against a real uvicorn on loopback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fake_odoo import ADMIN_KEY, DATABASE, FakeOdoo, serve_app
+
+from bridge.app import create_app
+from bridge.config import ConfigError, Settings
+
+pytest_plugins = ["fake_odoo"]
+
+TOKEN = "bridge-token-for-n8n-0123456789"
+OTHER_TOKEN = "bridge-token-for-voice-9876543210"
+VALID = {
+    "partner_name": "Acme Corp",
+    "contact_name": "John Doe",
+    "email": "john@acme.example",
+    "product_ref": "PUDU-BB",
+    "product_qty": 2,
+}
+
+
+def make_settings(fake: FakeOdoo, tmp_path: Path, **http: Any) -> Settings:
+    instance = {"url": fake.url, "database": DATABASE, "api_key": ADMIN_KEY}
+    return Settings(
+        instances={"prod": {**instance, "read_only": True}, "dev": instance},
+        read_instance="prod",
+        write_instance="dev",
+        http={"tokens": {"n8n": TOKEN, "voice": OTHER_TOKEN}, **http},
+        audit={"directory": tmp_path / "audit"},
+    )
+
+
+def client_for(url: str, token: str | None = TOKEN) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(base_url=url, headers=headers, timeout=30)
+
+
+@pytest.fixture
+def bridge_url(fake_odoo: FakeOdoo, tmp_path: Path) -> Iterator[str]:
+    with serve_app(create_app(make_settings(fake_odoo, tmp_path))) as url:
+        yield url
+
+
+def audit_documents(tmp_path: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(tmp_path.rglob("*.json"))]
+
+
+def test_create_quotation_route_passes_the_addons_bodies_and_status_codes(
+    bridge_url: str, fake_odoo: FakeOdoo
+) -> None:
+    with client_for(bridge_url) as http:
+        created = http.post(
+            "/api/quotation/async", json=VALID, headers={"Idempotency-Key": "k-1234567"}
+        )
+        replayed = http.post(
+            "/api/quotation/async", json=VALID, headers={"Idempotency-Key": "k-1234567"}
+        )
+        wrapped = http.post("/mcp_quotation/v1/quotations", json={"parameters": VALID})
+        invalid = http.post(
+            "/api/quotation/async", json={**VALID, "email": "nope", "product_qty": 0}
+        )
+        not_json = http.post(
+            "/api/quotation/async",
+            content=b"partner_name=Acme",
+            headers={"Content-Type": "application/json"},
+        )
+    assert created.status_code == 202
+    body = created.json()
+    assert body["tracking_id"].startswith("quot_") and body["status"] == "queued"
+    assert body["status_url"] == f"/mcp_quotation/v1/quotations/{body['tracking_id']}"
+    assert (replayed.status_code, replayed.json()["tracking_id"]) == (
+        200,
+        body["tracking_id"],
+    )
+    assert wrapped.status_code == 202
+    assert invalid.status_code == 422
+    assert invalid.json()["error"] == "validation_error"
+    assert {e["field"] for e in invalid.json()["errors"]} == {"email", "product_qty"}
+    assert not_json.status_code == 400 and not_json.json()["error"] == "bad_request"
+    assert len(fake_odoo.quotations) == 2
+
+
+def test_status_routes_return_the_addons_status_document(
+    bridge_url: str, fake_odoo: FakeOdoo
+) -> None:
+    with client_for(bridge_url) as http:
+        tracking_id = http.post("/api/quotation/async", json=VALID).json()[
+            "tracking_id"
+        ]
+        first = http.get(f"/api/quotation/status/{tracking_id}")
+        second = http.get(f"/mcp_quotation/v1/quotations/{tracking_id}")
+        unknown = http.get("/api/quotation/status/quot_000000000000")
+    assert first.status_code == 200 and first.json()["status"] == "processing"
+    done = second.json()
+    assert done["status"] == "completed"
+    assert done["result"]["sale_order_name"].startswith("S")
+    assert done["result"]["amount_total"] == 30000.0
+    assert set(done) >= {"tracking_id", "created_at", "elapsed_time", "completed_at"}
+    assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
+
+
+def test_the_bridge_calls_odoo_with_its_own_key_not_the_callers_token(
+    bridge_url: str, fake_odoo: FakeOdoo
+) -> None:
+    with client_for(bridge_url) as http:
+        http.post("/api/quotation/async", json=VALID)
+    [sent] = [r for r in fake_odoo.requests if r["method"] == "POST"]
+    assert sent["path"] == "/api/quotation/async"
+    assert sent["headers"]["authorization"] == f"bearer {ADMIN_KEY}"
+    assert sent["headers"]["x-odoo-database"] == DATABASE
+    assert TOKEN not in json.dumps(sent)
+    assert sent["body"] == VALID
+
+
+def test_quotations_are_refused_when_the_quotation_instance_is_read_only(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    settings = make_settings(fake_odoo, tmp_path).model_copy(
+        update={"write_instance": "prod"}
+    )
+    with serve_app(create_app(settings)) as url, client_for(url) as http:
+        refused = http.post("/api/quotation/async", json=VALID)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "read_only"
+    assert fake_odoo.requests == []
+
+
+def test_an_unreachable_odoo_answers_503_with_retry_after(tmp_path: Path) -> None:
+    settings = Settings(
+        instances={"dev": {"url": "http://127.0.0.1:9", "api_key": "k" * 20}},
+        audit={"directory": tmp_path / "audit"},
+    )
+    with serve_app(create_app(settings)) as url, client_for(url, None) as http:
+        down = http.post("/api/quotation/async", json=VALID)
+        ready = http.get("/ready")
+    assert down.status_code == 503
+    assert down.json()["error"] == "odoo_unreachable"
+    assert down.headers["Retry-After"]
+    assert ready.status_code == 503
+    assert ready.json()["instances"]["dev"]["ok"] is False
+
+
+def test_health_is_open_and_ready_reports_each_instance_and_its_version(
+    bridge_url: str,
+) -> None:
+    with client_for(bridge_url, None) as anonymous, client_for(bridge_url) as http:
+        health = anonymous.get("/health")
+        ready = http.get("/ready")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert ready.status_code == 200
+    instances = ready.json()["instances"]
+    assert set(instances) == {"prod", "dev"}
+    assert instances["prod"]["version"] == "19.0"
+    assert instances["prod"]["read_only"] is True
+    assert instances["dev"]["protocol"] == "json2"
+
+
+def test_metrics_count_calls_errors_and_odoo_latency(bridge_url: str) -> None:
+    with client_for(bridge_url) as http:
+        http.post("/api/quotation/async", json=VALID)
+        http.post("/api/quotation/async", json={})
+        http.get("/ready")
+        text = http.get("/metrics").text
+    route = 'kind="rest",name="POST /api/quotation/async"'
+    assert f"bridge_calls_total{{{route}}} 2.0" in text
+    assert f"bridge_errors_total{{{route}}} 1.0" in text
+    assert f"bridge_call_duration_seconds_count{{{route}}} 2.0" in text
+
+
+def test_requests_without_a_valid_token_are_refused(bridge_url: str) -> None:
+    with (
+        client_for(bridge_url, None) as anonymous,
+        client_for(bridge_url, "wrong-token") as wrong,
+    ):
+        missing = anonymous.post("/api/quotation/async", json=VALID)
+        bad = wrong.get("/api/quotation/status/quot_1")
+        mcp = anonymous.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        docs = anonymous.get("/openapi.json")
+    assert missing.status_code == 401
+    assert missing.headers["WWW-Authenticate"] == "Bearer"
+    assert bad.status_code == 401 and mcp.status_code == 401
+    assert docs.status_code == 200
+
+
+def test_the_bridge_refuses_to_listen_beyond_loopback_without_tokens(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    settings = make_settings(fake_odoo, tmp_path, host="0.0.0.0")
+    open_settings = settings.model_copy(
+        update={"http": settings.http.model_copy(update={"tokens": {}})}
+    )
+    with pytest.raises(ConfigError, match="without bearer tokens"):
+        create_app(open_settings)
+    create_app(settings)
+
+
+def test_unknown_hosts_and_origins_are_refused(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        fake_odoo,
+        tmp_path,
+        allowed_hosts=["127.0.0.1:*", "bridge.example.com"],
+        allowed_origins=["https://chat.example.com"],
+    )
+    with serve_app(create_app(settings)) as url, client_for(url) as http:
+        rebinding = http.get("/health", headers={"Host": "evil.example"})
+        real_host = http.get("/health", headers={"Host": "bridge.example.com"})
+        bad_origin = http.get("/ready", headers={"Origin": "https://evil.example"})
+        good_origin = http.get("/ready", headers={"Origin": "https://chat.example.com"})
+    assert rebinding.status_code == 421
+    assert real_host.status_code == 200
+    assert bad_origin.status_code == 403
+    assert good_origin.status_code == 200
+
+
+def test_oversized_bodies_are_refused_with_413(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    settings = make_settings(fake_odoo, tmp_path, max_body_bytes=1024)
+    with serve_app(create_app(settings)) as url, client_for(url) as http:
+        big = http.post("/api/quotation/async", json={**VALID, "notes": "x" * 2048})
+        small = http.post("/api/quotation/async", json=VALID)
+    assert big.status_code == 413
+    assert small.status_code == 202
+    assert len(fake_odoo.quotations) == 1
+
+
+def test_a_client_over_its_rate_limit_gets_429_with_retry_after(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    settings = make_settings(fake_odoo, tmp_path, rate_limit_per_minute=3)
+    with (
+        serve_app(create_app(settings)) as url,
+        client_for(url) as http,
+        client_for(url, OTHER_TOKEN) as other,
+    ):
+        answers = [http.get("/ready").status_code for _ in range(4)]
+        limited = http.get("/ready")
+        someone_else = other.get("/ready")
+    assert answers == [200, 200, 200, 429]
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert limited.json()["error"] == "rate_limited"
+    assert someone_else.status_code == 200
+
+
+def test_rest_calls_are_audited_with_secrets_redacted(
+    fake_odoo: FakeOdoo, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    app = create_app(make_settings(fake_odoo, tmp_path))
+    # Leaving serve_app runs the lifespan's end, which flushes the audit log.
+    with serve_app(app) as url, client_for(url) as http:
+        http.post("/api/quotation/async", json={**VALID, "api_key": "leaked-key-123"})
+        http.get("/api/quotation/status/quot_000000000000")
+    documents = [d for d in audit_documents(tmp_path) if d["kind"] == "rest"]
+    created, missing = sorted(documents, key=lambda d: d["time"])
+    assert created["name"] == "POST /api/quotation/async"
+    assert (created["client"], created["instance"]) == ("n8n", "dev")
+    assert (created["status_code"], created["outcome"]) == (202, "ok")
+    assert created["arguments"]["api_key"] == "[redacted]"
+    assert created["arguments"]["partner_name"] == "Acme Corp"
+    assert (missing["status_code"], missing["outcome"]) == (404, "error")
+    everything = json.dumps(documents) + caplog.text
+    for secret in (TOKEN, ADMIN_KEY, "leaked-key-123"):
+        assert secret not in everything
+
+
+def test_openapi_documents_the_quotation_routes(bridge_url: str) -> None:
+    with client_for(bridge_url, None) as http:
+        spec = http.get("/openapi.json").json()
+        docs = http.get("/docs")
+    post = spec["paths"]["/api/quotation/async"]["post"]
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert {"partner_name", "email"} <= set(schema["required"])
+    assert "/api/quotation/status/{tracking_id}" in spec["paths"]
+    assert docs.status_code == 200
