@@ -19,6 +19,7 @@ from bridge.odoo import (
     OdooClient,
     OdooError,
     OdooInvalidRequest,
+    OdooRecordMissing,
     OdooUnknownModel,
     open_client,
 )
@@ -679,7 +680,10 @@ class OdooService:
             fields=["display_name", *model.fields],
         )
         if not rows:
-            raise OdooInvalidRequest(f"No record {document_id!r}")
+            # Odoo 19's read() answers [] for ids that do not exist.
+            raise OdooRecordMissing(
+                f"Record {document_id!r} is missing (deleted, or never existed)"
+            )
         row = rows[0]
         title = f"{model.label}: {row.get('display_name') or row.get('name')}"
         lines = [title]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
 import re
 import secrets
 import socket
@@ -762,7 +763,9 @@ class FakeOdoo(_AddonRoutes):
     def _read(self, model: str, ids: list[int], fields: Any = None) -> list[dict]:
         fields = list(fields or SCHEMA[model])
         self._check_fields(model, fields)
-        return [self._plain(model, r, fields) for r in self._existing(model, ids)]
+        # Like Odoo 19, ids that do not exist are left out rather than refused.
+        rows = [self.data[model][i] for i in ids if i in self.data[model]]
+        return [self._plain(model, r, fields) for r in rows]
 
     def _apply(self, model: str, row: dict[str, Any], vals: dict[str, Any]) -> None:
         for name, value in vals.items():
@@ -1026,5 +1029,14 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "fake":
         fake = request.getfixturevalue("fake_odoo")
         return Backend("fake", fake.url, DATABASE, ADMIN_KEY, fake)
+    url = os.environ.get("BRIDGE_TEST_ODOO_URL")
+    if url:
+        # An Odoo 19 that is already running (e.g. docker compose up).
+        return Backend(
+            "real",
+            url,
+            os.environ.get("BRIDGE_TEST_ODOO_DB", ""),
+            os.environ["BRIDGE_TEST_ODOO_API_KEY"],
+        )
     real = request.getfixturevalue("odoo")
     return Backend("real", real.url, real.db, real.api_key)
