@@ -23,7 +23,8 @@ class McpQuotationController(http.Controller):
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > MAX_BODY_BYTES:
             return self._too_large()
-        raw = httprequest.stream.read(MAX_BODY_BYTES + 1)
+        # A chunked body has no Content-Length: measure what was read.
+        raw = httprequest.get_data(cache=False)
         if len(raw) > MAX_BODY_BYTES:
             return self._too_large()
         try:
@@ -68,7 +69,9 @@ class McpQuotationController(http.Controller):
                 "not_found",
                 f"No quotation request with tracking id {tracking_id!r}.",
             )
-        return request.make_json_response(quotation_request._status_document())
+        # Found with the caller's rights; the linked order, opportunity and
+        # customer are part of the answer even where the caller can't open them.
+        return request.make_json_response(quotation_request.sudo()._status_document())
 
     def _too_large(self):
         return json_error(

@@ -1,9 +1,10 @@
 import logging
 
+from werkzeug.exceptions import HTTPException
+
 from odoo import models
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.http import request
-from werkzeug.exceptions import HTTPException
 
 from ..tools.api import API_PATH_PREFIXES, json_error
 

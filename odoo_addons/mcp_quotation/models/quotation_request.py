@@ -3,10 +3,11 @@ import secrets
 import time
 from datetime import datetime, timedelta
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from psycopg2 import errors as pg_errors
 
 from ..tools.payload import field_error, parse_payload, strip_secrets
 

@@ -1,0 +1,1 @@
+from . import test_audit, test_payload, test_processing, test_routes, test_submit

@@ -1,0 +1,80 @@
+import shutil
+import tempfile
+from unittest.mock import patch
+
+from odoo.tests import TransactionCase, new_test_user
+
+
+class QuotationCase(TransactionCase):
+    """Demo-like products, a two-person sales team and a local audit folder."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Cron methods commit their progress; a test's cursor must not commit.
+        cls.startClassPatcher(
+            patch.object(
+                type(cls.env["ir.cron"]),
+                "_commit_progress",
+                lambda self, processed=0, **kwargs: float("inf"),
+            )
+        )
+        Product = cls.env["product.product"]
+        cls.robot = Product.create(
+            {"name": "Robot PUDU", "default_code": "PUDU-01", "list_price": 15950.0}
+        )
+        cls.tray = Product.create(
+            {"name": "Serving Tray", "default_code": "TRAY-01", "list_price": 40.0}
+        )
+        cls.seller_a = new_test_user(
+            cls.env, login="seller_a", groups="sales_team.group_sale_salesman"
+        )
+        cls.seller_b = new_test_user(
+            cls.env, login="seller_b", groups="sales_team.group_sale_salesman"
+        )
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "Voice Sales",
+                "member_ids": [(6, 0, (cls.seller_a | cls.seller_b).ids)],
+            }
+        )
+        cls.env.company.mcp_quotation_team_id = cls.team
+
+    def setUp(self):
+        super().setUp()
+        self.log_folder = tempfile.mkdtemp(prefix="mcp_quotation_test_")
+        self.addCleanup(shutil.rmtree, self.log_folder)
+        self.set_param("log_folder", self.log_folder)
+
+    @classmethod
+    def set_param(cls, key, value):
+        cls.env["ir.config_parameter"].sudo().set_param(f"mcp_quotation.{key}", value)
+
+    def payload(self, **overrides):
+        """The earlier system's flat payload, as a voice agent sends it."""
+        return {
+            "partner_name": "Acme Corp",
+            "contact_name": "John Doe",
+            "email": "john@acme.example",
+            "phone": "+52 55 1234 5678",
+            "lead_name": "Robot PUDU quotation",
+            "product_id": self.robot.id,
+            "product_qty": 2,
+            "product_price": -1,
+            **overrides,
+        }
+
+    def submit(self, payload=None, **kwargs):
+        """Submit and return the stored request."""
+        ack = self.env["quotation.request"].submit_request(
+            payload or self.payload(), **kwargs
+        )
+        return self.env["quotation.request"].search(
+            [("tracking_id", "=", ack["tracking_id"])]
+        )
+
+    def process(self):
+        self.env["quotation.request"]._cron_process_queue()
+
+    def ship_audit(self):
+        self.env["quotation.request.audit"]._cron_ship()

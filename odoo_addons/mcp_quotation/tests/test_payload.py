@@ -1,0 +1,126 @@
+from odoo.tests import BaseCase, tagged
+
+from ..tools.payload import parse_payload, strip_secrets
+
+
+def fields_of(errors):
+    return {error["field"] for error in errors}
+
+
+@tagged("post_install", "-at_install", "mcp_quotation")
+class TestPayload(BaseCase):
+    def test_flat_payload_becomes_one_line(self):
+        """The earlier flat shape is read as one line with Odoo's price."""
+        request, errors = parse_payload(
+            {
+                "partner_name": " Acme ",
+                "email": " John@Acme.COM",
+                "product_id": 7,
+                "product_qty": "3",
+                "product_price": -1,
+            }
+        )
+        self.assertEqual(errors, [])
+        self.assertEqual(request["partner_name"], "Acme")
+        self.assertEqual(request["email"], "john@acme.com")
+        self.assertEqual(
+            request["lines"],
+            [
+                {
+                    "field_prefix": "",
+                    "product_id": 7,
+                    "product_ref": "",
+                    "quantity": 3.0,
+                    "price_unit": None,
+                }
+            ],
+        )
+
+    def test_parameters_wrapper_is_unwrapped(self):
+        """ElevenLabs' {"parameters": {...}} wrapper is accepted."""
+        request, errors = parse_payload(
+            {"parameters": {"partner_name": "A", "email": "a@b.co", "product_ref": "X"}}
+        )
+        self.assertEqual(errors, [])
+        self.assertEqual(request["lines"][0]["product_ref"], "X")
+
+    def test_every_field_error_is_reported_at_once(self):
+        """Bad names, email, quantities, prices and ids are all listed."""
+        _request, errors = parse_payload(
+            {
+                "partner_name": "  ",
+                "email": "not-an-email",
+                "user_id": "abc",
+                "lines": [
+                    {"product_qty": 0},
+                    {"product_id": 1, "product_price": "x"},
+                    "bad",
+                ],
+            }
+        )
+        self.assertEqual(
+            fields_of(errors),
+            {
+                "partner_name",
+                "email",
+                "user_id",
+                "lines[0].product_id",
+                "lines[0].product_qty",
+                "lines[1].product_price",
+                "lines[2]",
+            },
+        )
+
+    def test_missing_required_fields_and_empty_lines(self):
+        """No email, no company name and an empty line list are errors."""
+        _request, errors = parse_payload({"lines": []})
+        self.assertEqual(fields_of(errors), {"email", "partner_name", "lines"})
+
+    def test_non_object_body_is_rejected(self):
+        """A JSON array is not a request."""
+        request, errors = parse_payload([1, 2])
+        self.assertIsNone(request)
+        self.assertEqual(fields_of(errors), {"body"})
+
+    def test_non_finite_and_boolean_numbers_are_rejected(self):
+        """NaN, infinity and booleans are not quantities."""
+        _request, errors = parse_payload(
+            {
+                "partner_name": "A",
+                "email": "a@b.co",
+                "lines": [
+                    {"product_id": 1, "product_qty": "nan"},
+                    {"product_id": 1, "product_qty": True},
+                ],
+            }
+        )
+        self.assertEqual(
+            fields_of(errors), {"lines[0].product_qty", "lines[1].product_qty"}
+        )
+
+    def test_header_idempotency_key_wins_over_body(self):
+        """The Idempotency-Key header overrides the body's field."""
+        request, _errors = parse_payload(
+            {
+                "partner_name": "A",
+                "email": "a@b.co",
+                "product_id": 1,
+                "idempotency_key": "body",
+            },
+            idempotency_key="header",
+        )
+        self.assertEqual(request["idempotency_key"], "header")
+
+    def test_secrets_are_redacted_at_any_depth(self):
+        """Keys that look like secrets never keep their values."""
+        cleaned = strip_secrets(
+            {"email": "a@b.co", "api_key": "k", "nested": [{"Authorization": "t"}]}
+        )
+        self.assertEqual(
+            cleaned,
+            {
+                "email": "a@b.co",
+                "api_key": "[redacted]",
+                "nested": [{"Authorization": "[redacted]"}],
+            },
+        )
