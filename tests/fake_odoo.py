@@ -1021,14 +1021,9 @@ def fake_odoo(fake_odoo_server: FakeOdoo) -> FakeOdoo:
     return fake_odoo_server
 
 
-@pytest.fixture(
-    params=["fake", pytest.param("real", marks=pytest.mark.odoo)],
-)
-def backend(request: pytest.FixtureRequest) -> Backend:
-    """Each test runs against the fake Odoo and, when installed, a real Odoo 19."""
-    if request.param == "fake":
-        fake = request.getfixturevalue("fake_odoo")
-        return Backend("fake", fake.url, DATABASE, ADMIN_KEY, fake)
+@pytest.fixture
+def real_backend(request: pytest.FixtureRequest) -> Backend:
+    """A real Odoo 19: BRIDGE_TEST_ODOO_URL when set, else the `odoo` fixture."""
     url = os.environ.get("BRIDGE_TEST_ODOO_URL")
     if url:
         # An Odoo 19 that is already running (e.g. docker compose up).
@@ -1040,3 +1035,15 @@ def backend(request: pytest.FixtureRequest) -> Backend:
         )
     real = request.getfixturevalue("odoo")
     return Backend("real", real.url, real.db, real.api_key)
+
+
+@pytest.fixture(
+    params=["fake", pytest.param("real", marks=pytest.mark.odoo)],
+)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Each test runs against the fake Odoo and, when installed, a real Odoo 19."""
+    if request.param == "fake":
+        fake = request.getfixturevalue("fake_odoo")
+        return Backend("fake", fake.url, DATABASE, ADMIN_KEY, fake)
+    real: Backend = request.getfixturevalue("real_backend")
+    return real

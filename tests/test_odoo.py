@@ -1,0 +1,215 @@
+"""The Odoo clients: JSON-2 requests, error mapping, retries, protocol detection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fake_odoo import (
+    ADMIN_KEY,
+    DATABASE,
+    READONLY_USER_KEY,
+    Backend,
+    FakeOdoo,
+    free_port,
+    serve_app,
+)
+from starlette.applications import Starlette
+
+from bridge.config import OdooInstance
+from bridge.odoo import (
+    Json2Client,
+    OdooAccessDenied,
+    OdooError,
+    OdooInvalidRequest,
+    OdooRecordMissing,
+    OdooRpcClient,
+    OdooUnknownModel,
+    OdooUnreachable,
+    detect_protocol,
+)
+
+pytest_plugins = ["fake_odoo"]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def instance(url: str, key: str = ADMIN_KEY, **extra: Any) -> OdooInstance:
+    return OdooInstance(url=url, database=DATABASE, api_key=key, **extra)
+
+
+@pytest.fixture
+async def client(fake_odoo: FakeOdoo) -> Any:
+    odoo = Json2Client("dev", instance(fake_odoo.url))
+    yield odoo
+    await odoo.aclose()
+
+
+@pytest.mark.anyio
+async def test_calls_send_the_bearer_key_the_database_and_the_kwargs(
+    client: Json2Client, fake_odoo: FakeOdoo
+) -> None:
+    rows = await client.call(
+        "res.partner",
+        "search_read",
+        domain=[("is_company", "=", True)],
+        fields=["name"],
+        order="name",
+    )
+    [sent] = fake_odoo.requests
+    assert rows == [{"id": 10, "name": "Acme Corp"}, {"id": 12, "name": "Deco Addict"}]
+    assert sent["path"] == "/json/2/res.partner/search_read"
+    assert sent["headers"]["authorization"] == f"bearer {ADMIN_KEY}"
+    assert sent["headers"]["x-odoo-database"] == DATABASE
+    assert sent["body"] == {
+        "domain": [["is_company", "=", True]],
+        "fields": ["name"],
+        "order": "name",
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "method", "kwargs", "error", "text"),
+    [
+        (
+            "res.partner",
+            "search_read",
+            {"domain": [("nope", "=", 1)]},
+            OdooInvalidRequest,
+            "Invalid filter",
+        ),
+        (
+            "res.partner",
+            "search_read",
+            {"domain": [("name", "like!", "x")]},
+            OdooInvalidRequest,
+            "Invalid filter",
+        ),
+        ("no.such.model", "search_read", {}, OdooUnknownModel, "no.such.model"),
+        ("res.partner", "frobnicate", {}, OdooUnknownModel, "frobnicate"),
+        ("res.partner", "search_read", {"colour": "red"}, OdooInvalidRequest, "colour"),
+        (
+            "crm.lead",
+            "create",
+            {"vals_list": [{"type": "lead"}]},
+            OdooInvalidRequest,
+            "Name is required",
+        ),
+        (
+            "crm.lead",
+            "write",
+            {"ids": [999999], "vals": {"name": "x"}},
+            OdooRecordMissing,
+            "does not exist",
+        ),
+    ],
+)
+@pytest.mark.anyio
+async def test_odoo_errors_become_specific_errors(
+    client: Json2Client,
+    model: str,
+    method: str,
+    kwargs: dict[str, Any],
+    error: type[OdooError],
+    text: str,
+) -> None:
+    ids = kwargs.pop("ids", None)
+    with pytest.raises(error, match=text):
+        await client.call(model, method, ids=ids, **kwargs)
+
+
+@pytest.mark.anyio
+async def test_an_invalid_filter_is_an_error_never_an_unfiltered_search(
+    client: Json2Client, fake_odoo: FakeOdoo
+) -> None:
+    with pytest.raises(OdooInvalidRequest):
+        await client.call("res.partner", "search_read", domain=[("bogus", "=", 1)])
+    assert [r["body"]["domain"] for r in fake_odoo.requests] == [[["bogus", "=", 1]]]
+
+
+@pytest.mark.anyio
+async def test_a_wrong_key_and_missing_rights_are_access_denied(
+    fake_odoo: FakeOdoo,
+) -> None:
+    wrong = Json2Client("prod", instance(fake_odoo.url, "wrong-key-000000"))
+    reader = Json2Client("prod", instance(fake_odoo.url, READONLY_USER_KEY))
+    with pytest.raises(OdooAccessDenied, match="rejected the bridge's API key"):
+        await wrong.call("res.partner", "search_read")
+    with pytest.raises(OdooAccessDenied, match="not allowed to modify"):
+        await reader.call("crm.lead", "create", vals_list=[{"name": "x"}])
+    await wrong.aclose()
+    await reader.aclose()
+
+
+@pytest.mark.anyio
+async def test_reads_are_retried_after_a_gateway_error(
+    client: Json2Client, fake_odoo: FakeOdoo
+) -> None:
+    fake_odoo.fail_next = [503, 502]
+    rows = await client.call("res.users", "search_read", fields=["login"], limit=1)
+    assert rows == [{"id": 2, "login": "admin"}]
+    assert len(fake_odoo.requests) == 3
+
+
+@pytest.mark.anyio
+async def test_writes_are_never_retried(
+    client: Json2Client, fake_odoo: FakeOdoo
+) -> None:
+    fake_odoo.fail_next = [503]
+    leads_before = len(fake_odoo.data["crm.lead"])
+    with pytest.raises(OdooUnreachable, match="HTTP 503"):
+        await client.call("crm.lead", "create", vals_list=[{"name": "once"}])
+    assert len(fake_odoo.requests) == 1
+    assert len(fake_odoo.data["crm.lead"]) == leads_before
+
+
+@pytest.mark.anyio
+async def test_an_odoo_that_does_not_answer_is_unreachable() -> None:
+    odoo = Json2Client("dev", instance(f"http://127.0.0.1:{free_port()}", retries=1))
+    with pytest.raises(OdooUnreachable, match="unreachable"):
+        await odoo.call("res.partner", "search_read")
+    await odoo.aclose()
+
+
+@pytest.fixture
+def odoo_without_json2() -> Iterator[str]:
+    with serve_app(Starlette()) as url:
+        yield url
+
+
+@pytest.mark.anyio
+async def test_the_protocol_is_detected_from_the_odoo_version(
+    fake_odoo: FakeOdoo, odoo_without_json2: str
+) -> None:
+    assert await detect_protocol(instance(fake_odoo.url)) == "json2"
+    assert await detect_protocol(instance(odoo_without_json2)) == "odoorpc"
+
+
+@pytest.mark.odoo
+@pytest.mark.anyio
+async def test_the_odoorpc_client_reads_and_maps_errors_on_a_real_odoo(
+    real_backend: Backend,
+) -> None:
+    backend = real_backend
+    odoo = OdooRpcClient(
+        "legacy",
+        OdooInstance(
+            url=backend.url,
+            database=backend.database,
+            login="admin",
+            password="admin",
+            protocol="odoorpc",
+        ),
+    )
+    rows = await odoo.call(
+        "res.users", "search_read", domain=[("login", "=", "admin")], fields=["login"]
+    )
+    assert [r["login"] for r in rows] == ["admin"]
+    assert (await odoo.version()).startswith("19")
+    with pytest.raises(OdooInvalidRequest):
+        await odoo.call("res.partner", "search_read", domain=[("bogus", "=", 1)])
+    await odoo.aclose()
