@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(config_file=args.config) if args.config else Settings()
         # stdout belongs to the MCP protocol in stdio mode: log to stderr only.
         logging.basicConfig(level=settings.log_level, stream=sys.stderr)
+        if settings.log_level != "DEBUG":
+            # One line per Odoo request or MCP request is noise, and costs time.
+            for chatty in ("httpx", "mcp.server.streamable_http_manager"):
+                logging.getLogger(chatty).setLevel(logging.WARNING)
         if args.command == "stdio":
             anyio.run(run_stdio, settings)
         else:

@@ -31,6 +31,7 @@ from bridge.config import AuditSettings
 logger = logging.getLogger(__name__)
 
 REDACTED = "[redacted]"
+BATCH_SECONDS = 0.05
 SECRET_KEYS = re.compile(
     r"pass(word)?|secret|token|api[_-]?key|authorization|credential|cookie", re.I
 )
@@ -214,6 +215,8 @@ class AuditLog:
             if not self._queue:
                 with anyio.move_on_after(self.settings.retry_seconds):
                     await self._wake.wait()
+            # Gather the documents of a burst of calls into one write.
+            await anyio.sleep(BATCH_SECONDS)
             try:
                 await self.flush()
             except Exception:  # the writer must outlive any storage failure

@@ -149,6 +149,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         version=bridge.__version__,
         middleware=[audit_tool_calls],
+        log_level=settings.log_level,
     )
 
     # -- search / fetch (ChatGPT connectors, deep research) -------------------

@@ -1047,3 +1047,16 @@ def backend(request: pytest.FixtureRequest) -> Backend:
         return Backend("fake", fake.url, DATABASE, ADMIN_KEY, fake)
     real: Backend = request.getfixturevalue("real_backend")
     return real
+
+
+if __name__ == "__main__":
+    # Serve the fake by itself, e.g. for the benchmark or the MCP Inspector:
+    #   python tests/fake_odoo.py 8069   (API key: fake-admin-key-0123456789)
+    import sys
+
+    uvicorn.run(
+        FakeOdoo(url=f"http://127.0.0.1:{sys.argv[1]}").app(),
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+    )

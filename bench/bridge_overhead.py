@@ -1,0 +1,235 @@
+"""What the bridge adds to one Odoo search: direct JSON-2 call vs MCP tool call.
+
+Starts `mcp-odoo-bridge serve` as a subprocess in front of an Odoo (a real one,
+or the fake Odoo from the tests with ``--fake``), then, alternating call by
+call, runs the same search as a direct JSON-2 ``search_read`` and as the
+``search_products`` MCP tool over Streamable HTTP. Prints p50/p99 of both and
+the difference, the bridge's start-up time until it answers ``tools/list``,
+and its resident memory after the calls.
+
+    .venv/bin/python bench/bridge_overhead.py --fake
+    .venv/bin/python bench/bridge_overhead.py --url http://127.0.0.1:8069 \\
+        --db odoo --api-key "$ODOO_API_KEY" --query desk
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET_MS = 5.0
+TOKEN = "bench-token-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextlib.contextmanager
+def fake_odoo() -> Iterator[tuple[str, str, str]]:
+    """The tests' fake Odoo in its own process, so it does not share our GIL."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from fake_odoo import ADMIN_KEY, DATABASE  # noqa: PLC0415
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "tests" / "fake_odoo.py"), str(port)], cwd=REPO
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/web/version").raise_for_status()
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield url, DATABASE, ADMIN_KEY
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def bridge(
+    url: str, db: str, key: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = free_port()
+    audit = tempfile.mkdtemp(prefix="bench-audit-")
+    instance = {"url": url, "api_key": key, "protocol": "json2"}
+    if db:
+        instance["database"] = db
+    env = {
+        **os.environ,
+        "MCP_ODOO_INSTANCES": json.dumps({"odoo": instance}),
+        "MCP_ODOO_HTTP__TOKENS": json.dumps({"bench": TOKEN}),
+        "MCP_ODOO_HTTP__RATE_LIMIT_PER_MINUTE": "0",
+        "MCP_ODOO_AUDIT__DIRECTORY": audit,
+        "MCP_ODOO_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bridge", "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+    )
+    try:
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def mcp_client(base: str) -> Client:
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    return Client(streamable_http_client(f"{base}/mcp", http_client=http))
+
+
+async def wait_for_tools(base: str, started: float) -> float:
+    """Seconds from spawning the bridge until tools/list answers."""
+    while True:
+        try:
+            async with mcp_client(base) as client:
+                tools = await client.list_tools()
+        except Exception:  # not listening yet
+            await anyio.sleep(0.01)
+            continue
+        assert tools.tools
+        return time.perf_counter() - started
+
+
+async def measure(args: argparse.Namespace, url: str, db: str, key: str) -> None:
+    headers = {"Authorization": f"bearer {key}"}
+    if db:
+        headers["X-Odoo-Database"] = db
+    # The request the tool sends: one search_read for a page of 25 plus one row.
+    body = {
+        "domain": [
+            "|",
+            ["name", "ilike", args.query],
+            ["default_code", "ilike", args.query],
+        ],
+        "fields": ["name", "default_code", "list_price"],
+        "offset": 0,
+        "limit": 26,
+        "order": "name, id",
+    }
+    with bridge(url, db, key) as (process, base):
+        started = time.perf_counter()
+        startup = await wait_for_tools(base, started)
+        direct: list[float] = []
+        through: list[float] = []
+        async with (
+            httpx.AsyncClient(base_url=url, headers=headers) as odoo,
+            mcp_client(base) as client,
+        ):
+            for n in range(args.warmup + args.calls):
+                t0 = time.perf_counter()
+                response = await odoo.post(
+                    "/json/2/product.product/search_read", json=body
+                )
+                t1 = time.perf_counter()
+                result = await client.call_tool(
+                    "search_products", {"query": args.query}
+                )
+                t2 = time.perf_counter()
+                response.raise_for_status()
+                if result.is_error:
+                    raise SystemExit(f"tool call failed: {result.content}")
+                if n >= args.warmup:
+                    direct.append((t1 - t0) * 1000)
+                    through.append((t2 - t1) * 1000)
+        memory = rss_mib(process.pid)
+    report(args, direct, through, startup, memory)
+
+
+def report(
+    args: argparse.Namespace,
+    direct: list[float],
+    through: list[float],
+    startup: float,
+    memory: float,
+) -> None:
+    rows: list[tuple[str, Any, Any]] = [
+        ("direct JSON-2 search_read", percentile(direct, 50), percentile(direct, 99)),
+        (
+            "MCP search_products via bridge",
+            percentile(through, 50),
+            percentile(through, 99),
+        ),
+    ]
+    overhead50 = rows[1][1] - rows[0][1]
+    overhead99 = rows[1][2] - rows[0][2]
+    print(f"\n{args.calls} calls each, query {args.query!r}\n")
+    print(f"{'':34} {'p50 ms':>9} {'p99 ms':>9}")
+    for name, p50, p99 in rows:
+        print(f"{name:34} {p50:9.2f} {p99:9.2f}")
+    print(f"{'bridge overhead':34} {overhead50:9.2f} {overhead99:9.2f}")
+    print(
+        f"\nmean direct {statistics.mean(direct):.2f} ms, "
+        f"mean via bridge {statistics.mean(through):.2f} ms"
+    )
+    print(f"start-up until tools/list answers: {startup * 1000:.0f} ms")
+    print(
+        f"bridge resident memory after {args.warmup + args.calls} calls: "
+        f"{memory:.1f} MiB"
+    )
+    verdict = "met" if overhead50 < TARGET_MS else "NOT met"
+    print(f"target: p50 overhead < {TARGET_MS:.0f} ms -> {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fake", action="store_true", help="use the tests' fake Odoo")
+    parser.add_argument("--url", default=os.environ.get("ODOO_URL"))
+    parser.add_argument("--db", default=os.environ.get("ODOO_DB", ""))
+    parser.add_argument("--api-key", default=os.environ.get("ODOO_API_KEY"))
+    parser.add_argument("--query", default="a", help="search_products query")
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=50)
+    args = parser.parse_args()
+    if args.fake:
+        with fake_odoo() as (url, db, key):
+            anyio.run(measure, args, url, db, key)
+    elif args.url and args.api_key:
+        anyio.run(measure, args, args.url, args.db, args.api_key)
+    else:
+        parser.error("give --fake, or --url and --api-key (or ODOO_URL/ODOO_API_KEY)")
+
+
+if __name__ == "__main__":
+    main()
