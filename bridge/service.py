@@ -346,7 +346,8 @@ SALE_FIELDS = [
     "amount_total",
     "currency_id",
 ]
-PRODUCT_FIELDS = ["name", "default_code", "list_price"]
+# display_name tells variants apart: "[FURN_0096] Customizable Desk (Steel, White)".
+PRODUCT_FIELDS = ["display_name", "default_code", "list_price"]
 PROJECT_FIELDS = ["name", "user_id", "partner_id", "task_count"]
 TASK_FIELDS = [
     "name",
@@ -597,7 +598,7 @@ class OdooService:
     def _product(self, inst: _Instance, row: dict[str, Any]) -> Product:
         return Product(
             id=row["id"],
-            name=row.get("name") or "",
+            name=row.get("display_name") or row.get("name") or "",
             reference=_text(row.get("default_code")),
             list_price=float(row.get("list_price") or 0.0),
             url=self._url(inst, "product.product", row["id"]),
@@ -677,7 +678,7 @@ class OdooService:
             model.name,
             "read",
             ids=[int(raw_id)],
-            fields=["display_name", *model.fields],
+            fields=list(dict.fromkeys(["display_name", *model.fields])),
         )
         if not rows:
             # Odoo 19's read() answers [] for ids that do not exist.

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_odoo import READONLY_USER_KEY, Backend
+from fake_odoo import ADMIN_KEY, DATABASE, READONLY_USER_KEY, Backend, FakeOdoo
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
 
@@ -146,19 +146,20 @@ async def test_listings_page_with_offsets_and_next_page_hints(
 
 
 @pytest.mark.anyio
-async def test_a_listing_is_one_odoo_request(backend: Backend, tmp_path: Path) -> None:
-    if backend.fake is None:
-        pytest.skip("counts requests on the fake Odoo")
+async def test_a_listing_is_one_odoo_request(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    backend = Backend("fake", fake_odoo.url, DATABASE, ADMIN_KEY, fake_odoo)
     async with connected(backend.settings(tmp_path)) as client:
         for tool, args in [
             ("search_products", {"query": "Widget", "limit": 5}),
             ("list_tasks", {"limit": 1}),
             ("list_sales", {}),
         ]:
-            backend.fake.requests.clear()
+            fake_odoo.requests.clear()
             data(await client.call_tool(tool, args))
-            assert len(backend.fake.requests) == 1, tool
-    assert "project.task.search_count" not in backend.fake.calls
+            assert len(fake_odoo.requests) == 1, tool
+    assert "project.task.search_count" not in fake_odoo.calls
 
 
 @pytest.mark.anyio
