@@ -105,8 +105,8 @@ def odoo_db_options() -> list[str]:
     return options
 
 
-def create_api_key(command: list[str], db: str) -> str:
-    """Create a global API key for `admin` in `db` and return it."""
+def create_api_key(command: list[str], options: list[str]) -> str:
+    """Create a global API key for `admin` and return it."""
     script = (
         "user = env.ref('base.user_admin')\n"
         "key = env['res.users.apikeys'].with_user(user).sudo()"
@@ -115,7 +115,7 @@ def create_api_key(command: list[str], db: str) -> str:
         "print('API_KEY=' + key)\n"
     )
     result = subprocess.run(
-        [*command, "shell", "-d", db, *odoo_db_options(), "--no-http"],
+        [*command, "shell", *options, "--no-http"],
         input=script,
         capture_output=True,
         text=True,
@@ -152,26 +152,29 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
             "no Odoo 19 installation found (set ODOO_BIN or put `odoo` on PATH)"
         )
     db = f"mcp_e2e_{secrets.token_hex(4)}"
-    base = [
-        *command,
+    options = [
         f"--addons-path={ADDONS_PATH}",
         *odoo_db_options(),
         "-d",
         db,
         f"--data-dir={tmp_path_factory.mktemp('odoo-data')}",
     ]
-    subprocess.run(
-        [*base, "-i", ODOO_MODULES, "--with-demo", "--stop-after-init", "--no-http"],
-        check=True,
+    init = subprocess.run(
+        [*command, *options, "-i", ODOO_MODULES, "--with-demo"]
+        + ["--stop-after-init", "--no-http"],
         capture_output=True,
+        text=True,
         timeout=900,
     )
-    api_key = create_api_key([*command, f"--addons-path={ADDONS_PATH}"], db)
+    if init.returncode != 0:
+        raise RuntimeError(f"Odoo could not initialise {db}:\n{init.stderr[-3000:]}")
+    api_key = create_api_key(command, options)
     port = free_port()
     log_file = tmp_path_factory.mktemp("odoo-log") / "odoo.log"
     process = subprocess.Popen(
         [
-            *base,
+            *command,
+            *options,
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
             "--max-cron-threads=1",

@@ -23,8 +23,9 @@ class McpQuotationController(http.Controller):
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > MAX_BODY_BYTES:
             return self._too_large()
-        # A chunked body has no Content-Length: measure what was read.
-        raw = httprequest.get_data(cache=False)
+        # Cached: Odoo re-runs the whole handler after a concurrency error.
+        # A chunked body has no Content-Length, so measure what was read too.
+        raw = httprequest.get_data()
         if len(raw) > MAX_BODY_BYTES:
             return self._too_large()
         try:

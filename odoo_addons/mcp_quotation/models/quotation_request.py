@@ -9,7 +9,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
 from odoo.fields import Command, Domain
 
-from ..tools.payload import field_error, parse_payload, strip_secrets
+from ..tools.payload import (
+    EMAIL_RE,
+    field_error,
+    normalize_email,
+    parse_payload,
+    strip_secrets,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -34,6 +40,7 @@ DEFAULTS = {
     "retry_delay_seconds": 30,
 }
 ESTIMATED_TIME = "a few seconds"
+FLOW_STEPS = ("partner", "salesperson", "lead", "opportunity", "sale_order", "products")
 
 
 class QuotationValidationError(ValidationError):
@@ -152,6 +159,24 @@ class QuotationRequest(models.Model):
     _idempotency_key_unique = models.Constraint(
         "UNIQUE(idempotency_key)", "This idempotency key was already used."
     )
+
+    # The UI creates requests without submit_request(); these hold for both.
+    @api.constrains("email")
+    def _check_email(self):
+        for request in self:
+            if not EMAIL_RE.match(normalize_email(request.email or "")):
+                raise ValidationError(
+                    self.env._(
+                        "%(email)s is not a valid email address.", email=request.email
+                    )
+                )
+
+    @api.constrains("line_ids")
+    def _check_lines(self):
+        if any(not request.line_ids for request in self):
+            raise ValidationError(
+                self.env._("A quotation request needs a product line.")
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -287,6 +312,8 @@ class QuotationRequest(models.Model):
                         )
                     )
                     continue
+            elif not ref:
+                continue  # parse_payload already reported the missing product
             else:
                 product = Product.search(
                     sellable & Domain("default_code", "=ilike", ref), limit=2
@@ -375,7 +402,12 @@ class QuotationRequest(models.Model):
             "currency": order.currency_id.name,
             "user_id": self.user_id.id or None,
             "user_name": self.user_id.name or None,
-            "steps": self.steps or {},
+            # jsonb does not keep key order; callers read the steps in flow order.
+            "steps": {
+                step: self.steps[step]
+                for step in FLOW_STEPS
+                if step in (self.steps or {})
+            },
             "urls": {
                 "partner": self._record_url(self.partner_id),
                 "opportunity": self._record_url(opportunity),

@@ -1,0 +1,168 @@
+"""End-to-end: voice-agent requests through a real Odoo 19's routes."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from conftest import OdooInstance
+
+pytestmark = pytest.mark.odoo
+
+API = "/mcp_quotation/v1/quotations"
+REQUESTS = 50
+DRAIN_TIMEOUT = 180.0
+
+
+def odoo_client(odoo: OdooInstance) -> httpx.Client:
+    return httpx.Client(
+        base_url=odoo.url,
+        headers={"Authorization": f"Bearer {odoo.api_key}", "X-Odoo-Database": odoo.db},
+        timeout=30.0,
+    )
+
+
+def json2(client: httpx.Client, model: str, method: str, **kwargs: Any) -> Any:
+    response = client.post(f"/json/2/{model}/{method}", json=kwargs)
+    response.raise_for_status()
+    return response.json()
+
+
+def sellable_product_id(client: httpx.Client) -> int:
+    [product] = json2(
+        client,
+        "product.product",
+        "search_read",
+        domain=[("sale_ok", "=", True), ("list_price", ">", 0)],
+        fields=["id"],
+        limit=1,
+    )
+    return int(product["id"])
+
+
+def payload(index: int, product_id: int) -> dict[str, Any]:
+    return {
+        "partner_name": f"E2E Customer {index}",
+        "contact_name": f"Caller {index}",
+        "email": f"caller{index}@e2e.example",
+        "phone": "+52 55 0000 0000",
+        "lead_name": f"Voice quotation {index}",
+        "product_id": product_id,
+        "product_qty": 1 + index % 3,
+        "product_price": -1,
+    }
+
+
+def wait_until_ended(client: httpx.Client, tracking_ids: list[str]) -> dict[str, Any]:
+    """Poll every status until none is queued or processing."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    documents: dict[str, Any] = {}
+    pending = set(tracking_ids)
+    while pending and time.monotonic() < deadline:
+        for tracking_id in list(pending):
+            document = client.get(f"{API}/{tracking_id}").json()
+            if document["status"] not in ("queued", "processing"):
+                documents[tracking_id] = document
+                pending.discard(tracking_id)
+        time.sleep(0.5)
+    assert not pending, f"{len(pending)} requests never ended"
+    return documents
+
+
+def test_fifty_requests_each_become_exactly_one_quotation(odoo: OdooInstance) -> None:
+    with odoo_client(odoo) as client:
+        product_id = sellable_product_id(client)
+        keys = [f"e2e-call-{index}" for index in range(REQUESTS)]
+
+        def submit(index: int) -> httpx.Response:
+            return client.post(
+                API,
+                json=payload(index, product_id),
+                headers={"Idempotency-Key": keys[index]},
+            )
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            responses = list(pool.map(submit, range(REQUESTS)))
+        assert [response.status_code for response in responses] == [202] * REQUESTS
+        tracking_ids = [response.json()["tracking_id"] for response in responses]
+        assert len(set(tracking_ids)) == REQUESTS
+
+        documents = wait_until_ended(client, tracking_ids)
+        statuses = {document["status"] for document in documents.values()}
+        assert statuses == {"completed"}, statuses
+        for tracking_id in tracking_ids:
+            orders = json2(
+                client,
+                "sale.order",
+                "search_read",
+                domain=[("origin", "=", tracking_id)],
+                fields=["name", "opportunity_id"],
+            )
+            assert len(orders) == 1
+            result = documents[tracking_id]["result"]
+            assert orders[0]["name"] == result["sale_order_name"]
+            assert orders[0]["opportunity_id"][0] == result["opportunity_id"]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            replays = list(pool.map(submit, range(REQUESTS)))
+        assert [response.status_code for response in replays] == [200] * REQUESTS
+        assert [response.json()["tracking_id"] for response in replays] == tracking_ids
+        assert (
+            json2(
+                client,
+                "sale.order",
+                "search_count",
+                domain=[("origin", "in", tracking_ids)],
+            )
+            == REQUESTS
+        )
+
+
+def test_concurrent_submissions_with_one_key_store_one_request(
+    odoo: OdooInstance,
+) -> None:
+    with odoo_client(odoo) as client:
+        body = payload(1000, sellable_product_id(client))
+
+        def submit(_index: int) -> httpx.Response:
+            return client.post(API, json=body, headers={"Idempotency-Key": "race-1"})
+
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            responses = list(pool.map(submit, range(10)))
+        codes = sorted(response.status_code for response in responses)
+        assert codes == [200] * 9 + [202]
+        assert len({response.json()["tracking_id"] for response in responses}) == 1
+        assert (
+            json2(
+                client,
+                "quotation.request",
+                "search_count",
+                domain=[("idempotency_key", "=", "race-1")],
+            )
+            == 1
+        )
+
+
+def test_bad_input_is_refused_and_stores_nothing(odoo: OdooInstance) -> None:
+    with odoo_client(odoo) as client:
+        before = json2(client, "quotation.request", "search_count", domain=[])
+        response = client.post(API, json={"partner_name": "X", "email": "nope"})
+        assert response.status_code == 422
+        assert {error["field"] for error in response.json()["errors"]} == {
+            "email",
+            "product_id",
+        }
+        assert (
+            client.post(
+                API, content=b"{oops", headers={"Content-Type": "application/json"}
+            ).status_code
+            == 400
+        )
+        unauthenticated = httpx.post(
+            f"{odoo.url}{API}", json={}, headers={"X-Odoo-Database": odoo.db}
+        )
+        assert unauthenticated.status_code == 401
+        assert json2(client, "quotation.request", "search_count", domain=[]) == before
