@@ -120,9 +120,12 @@ def build_server(
         if not instance and service.instance_names:
             instance = settings.instance_for(write=name in WRITE_TOOLS)
         outer = current_caller.get()
+        # An SSE connection carries many calls: the JSON-RPC id tells them apart.
         who = Caller(
             client=outer.client if outer else default_client,
-            request_id=outer.request_id if outer else uuid.uuid4().hex,
+            request_id=(
+                f"{outer.request_id}:{ctx.request_id}" if outer else uuid.uuid4().hex
+            ),
         )
         async with audit.track(
             kind="mcp_tool",

@@ -99,7 +99,12 @@ class GatewayMiddleware:
             return
         request = Request(scope)
         path = scope["path"]
-        refusal = await self._hosts.validate_request(request, is_post=False)
+        # Probes (Docker, Kubernetes) call /health by IP; it reveals nothing.
+        refusal = (
+            None
+            if path == "/health"
+            else await self._hosts.validate_request(request, is_post=False)
+        )
         if refusal is not None:
             await refusal(scope, receive, send)
             return

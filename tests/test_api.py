@@ -213,12 +213,14 @@ def test_unknown_hosts_and_origins_are_refused(
         allowed_origins=["https://chat.example.com"],
     )
     with serve_app(create_app(settings)) as url, client_for(url) as http:
-        rebinding = http.get("/health", headers={"Host": "evil.example"})
-        real_host = http.get("/health", headers={"Host": "bridge.example.com"})
+        rebinding = http.get("/ready", headers={"Host": "evil.example"})
+        real_host = http.get("/ready", headers={"Host": "bridge.example.com"})
+        probe = http.get("/health", headers={"Host": "10.1.2.3:8000"})
         bad_origin = http.get("/ready", headers={"Origin": "https://evil.example"})
         good_origin = http.get("/ready", headers={"Origin": "https://chat.example.com"})
     assert rebinding.status_code == 421
     assert real_host.status_code == 200
+    assert probe.status_code == 200
     assert bad_origin.status_code == 403
     assert good_origin.status_code == 200
 

@@ -152,6 +152,8 @@ async def test_http_tool_calls_are_audited_under_the_tokens_client_name(
     [document] = [d for d in audit_documents(tmp_path) if d["kind"] == "mcp_tool"]
     assert (document["name"], document["client"]) == ("list_users", "desktop")
     assert (document["instance"], document["outcome"]) == ("prod", "ok")
+    http_request_id, _, jsonrpc_id = document["request_id"].partition(":")
+    assert len(http_request_id) == 32 and jsonrpc_id.isdigit()
 
 
 @pytest.mark.anyio
