@@ -111,7 +111,7 @@ async def _proxy(
     arguments: Any = None,
 ) -> JSONResponse:
     service = _service(request)
-    instance = service.settings.instance_for(write=method == "POST")
+    instance = service.quotation_instance
     key = request.headers.get("idempotency-key")
     async with _audit(request).track(
         kind="rest", name=route, instance=instance, arguments=arguments

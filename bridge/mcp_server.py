@@ -59,8 +59,15 @@ QUOTE = ToolAnnotations(
     idempotent_hint=True,
     open_world_hint=False,
 )
-WRITE_TOOLS = frozenset(
-    {"create_task", "update_task", "create_lead", "create_quotation"}
+# Tools whose default instance is the writable one (quotations live there).
+WRITE_INSTANCE_TOOLS = frozenset(
+    {
+        "create_task",
+        "update_task",
+        "create_lead",
+        "create_quotation",
+        "get_quotation_status",
+    }
 )
 
 INSTRUCTIONS = """\
@@ -118,7 +125,7 @@ def build_server(
         arguments = params.get("arguments") or {}
         instance = arguments.get("instance") if isinstance(arguments, dict) else None
         if not instance and service.instance_names:
-            instance = settings.instance_for(write=name in WRITE_TOOLS)
+            instance = settings.instance_for(write=name in WRITE_INSTANCE_TOOLS)
         outer = current_caller.get()
         # An SSE connection carries many calls: the JSON-RPC id tells them apart.
         who = Caller(

@@ -471,6 +471,11 @@ class OdooService:
         """Configured instance names."""
         return list(self._instances)
 
+    @property
+    def quotation_instance(self) -> str:
+        """Where quotations are created, so also where their status is read."""
+        return self.settings.instance_for(write=True)
+
     def resolve(self, name: str | None, *, write: bool) -> _Instance:
         """The named instance (or the default one); refuses writes on read-only ones."""
         try:
@@ -1079,7 +1084,7 @@ class OdooService:
         instance: str | None = None,
     ) -> QuotationStatus:
         """The status document; waits up to `wait_seconds` for a final state."""
-        inst = self.resolve(instance, write=False)
+        inst = self.resolve(instance or self.quotation_instance, write=False)
         if inst.config.api_key is None:
             raise BridgeError(f"Quotations on instance {inst.name!r} need an API key")
         client = await inst.client()
@@ -1117,7 +1122,7 @@ class OdooService:
         if method == "POST":
             client = await self._quotation_client(instance)
         else:
-            inst = self.resolve(instance, write=False)
+            inst = self.resolve(instance or self.quotation_instance, write=False)
             client = await inst.client()
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if idempotency_key:

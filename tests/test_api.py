@@ -19,6 +19,7 @@ pytest_plugins = ["fake_odoo"]
 
 TOKEN = "bridge-token-for-n8n-0123456789"
 OTHER_TOKEN = "bridge-token-for-voice-9876543210"
+DEAD_KEY = "key-of-an-odoo-that-is-down"
 VALID = {
     "partner_name": "Acme Corp",
     "contact_name": "John Doe",
@@ -106,6 +107,28 @@ def test_status_routes_return_the_addons_status_document(
     assert done["result"]["amount_total"] == 30000.0
     assert set(done) >= {"tracking_id", "created_at", "elapsed_time", "completed_at"}
     assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
+
+
+def test_status_is_read_from_the_instance_that_holds_the_quotations(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    settings = Settings(
+        instances={
+            "prod": {
+                "url": "http://127.0.0.1:9",
+                "api_key": DEAD_KEY,
+                "read_only": True,
+            },
+            "dev": {"url": fake_odoo.url, "database": DATABASE, "api_key": ADMIN_KEY},
+        },
+        read_instance="prod",
+        write_instance="dev",
+        audit={"directory": tmp_path / "audit"},
+    )
+    with serve_app(create_app(settings)) as url, client_for(url, None) as http:
+        created = http.post("/api/quotation/async", json=VALID).json()
+        status = http.get(f"/api/quotation/status/{created['tracking_id']}")
+    assert status.status_code == 200
 
 
 def test_the_bridge_calls_odoo_with_its_own_key_not_the_callers_token(

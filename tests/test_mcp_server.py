@@ -607,3 +607,41 @@ async def test_the_quotation_prompt_guides_the_assistant(
     )
     for step in ("search_products", "create_quotation", "get_quotation_status", "Acme"):
         assert step in text
+
+
+@pytest.mark.anyio
+async def test_quotation_status_is_read_where_quotations_are_created(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    settings = Settings(
+        instances={
+            "prod": {
+                "url": "http://127.0.0.1:9",
+                "api_key": "k" * 20,
+                "read_only": True,
+            },
+            "dev": {"url": fake_odoo.url, "database": DATABASE, "api_key": ADMIN_KEY},
+        },
+        read_instance="prod",
+        write_instance="dev",
+        audit={"directory": tmp_path / "audit"},
+    )
+    async with connected(settings) as client:
+        accepted = data(
+            await client.call_tool(
+                "create_quotation",
+                {
+                    "partner_name": "Acme Corp",
+                    "email": "john@acme.example",
+                    "product_ref": "PUDU-BB",
+                    "idempotency_key": "where-0001",
+                },
+            )
+        )
+        status = data(
+            await client.call_tool(
+                "get_quotation_status", {"tracking_id": accepted["tracking_id"]}
+            )
+        )
+    assert status["tracking_id"] == accepted["tracking_id"]
+    assert {d["instance"] for d in audit_documents(settings)} == {"dev"}
