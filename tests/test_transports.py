@@ -81,8 +81,11 @@ async def test_streamable_http_also_works_with_the_initialize_handshake(
 ) -> None:
     transport = streamable_http_client(f"{bridge_url}/mcp", http_client=authorized())
     async with Client(transport, mode="legacy") as client:
-        await client.send_ping()
+        tools = await client.list_tools()
         found = await client.call_tool("search_products", {"query": "Chair"})
+        version = client.protocol_version
+    assert version < "2026"
+    assert len(tools.tools) == 14
     assert products(found) == ["Office Chair"]
 
 
