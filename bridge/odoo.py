@@ -216,8 +216,11 @@ class OdooRpcClient:
         *,
         observe: LatencyObserver | None = None,
     ) -> None:
-        if not instance.database:
-            raise OdooInvalidRequest(f"instance {name!r} needs a database for odoorpc")
+        if not instance.database or not instance.login:
+            raise OdooInvalidRequest(
+                f"instance {name!r} needs a database and a login for odoorpc "
+                "(the password may be an API key)"
+            )
         self.name = name
         self._instance = instance
         self._observe = observe
@@ -245,9 +248,7 @@ class OdooRpcClient:
         secret = self._instance.password or self._instance.api_key
         assert secret is not None
         odoo.login(
-            self._instance.database,
-            self._instance.login or "admin",
-            secret.get_secret_value(),
+            self._instance.database, self._instance.login, secret.get_secret_value()
         )
         return odoo
 

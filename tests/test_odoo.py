@@ -213,3 +213,11 @@ async def test_the_odoorpc_client_reads_and_maps_errors_on_a_real_odoo(
     with pytest.raises(OdooInvalidRequest):
         await odoo.call("res.partner", "search_read", domain=[("bogus", "=", 1)])
     await odoo.aclose()
+
+
+def test_the_odoorpc_client_needs_a_database_and_a_login() -> None:
+    with pytest.raises(OdooInvalidRequest, match="database and a login"):
+        OdooRpcClient(
+            "legacy",
+            OdooInstance(url="http://odoo17:8069", api_key="k" * 20, protocol="odoorpc"),
+        )
