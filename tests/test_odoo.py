@@ -219,5 +219,7 @@ def test_the_odoorpc_client_needs_a_database_and_a_login() -> None:
     with pytest.raises(OdooInvalidRequest, match="database and a login"):
         OdooRpcClient(
             "legacy",
-            OdooInstance(url="http://odoo17:8069", api_key="k" * 20, protocol="odoorpc"),
+            OdooInstance(
+                url="http://odoo17:8069", api_key="k" * 20, protocol="odoorpc"
+            ),
         )
