@@ -78,6 +78,7 @@ class GatewayMiddleware:
         ]
         self._hosts = TransportSecurityMiddleware(transport_security(http))
         self._limiter = RateLimiter(http.rate_limit_per_minute)
+        self._max_body = http.max_body_bytes
 
     def _client(self, request: Request) -> str | None:
         """The token's client name; None when tokens are required and missing."""
@@ -107,6 +108,14 @@ class GatewayMiddleware:
         )
         if refusal is not None:
             await refusal(scope, receive, send)
+            return
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._max_body:
+            # Same answer as the addon's; bodies without a length are cut off by
+            # RequestBodyLimitMiddleware further in.
+            await _json_error(
+                413, "payload_too_large", f"The body exceeds {self._max_body} bytes."
+            )(scope, receive, send)
             return
         client = "anonymous" if path in OPEN_PATHS else self._client(request)
         if client is None:

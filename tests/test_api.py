@@ -256,6 +256,7 @@ def test_oversized_bodies_are_refused_with_413(
         big = http.post("/api/quotation/async", json={**VALID, "notes": "x" * 2048})
         small = http.post("/api/quotation/async", json=VALID)
     assert big.status_code == 413
+    assert big.json()["error"] == "payload_too_large"
     assert small.status_code == 202
     assert len(fake_odoo.quotations) == 1
 
