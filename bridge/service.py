@@ -170,6 +170,9 @@ class User(BaseModel):
     email: str | None
 
 
+PageT = TypeVar("PageT", bound=Page[Any])
+
+
 class PartnerPage(Page[Partner]):
     """A page of contacts."""
 
@@ -431,6 +434,11 @@ class _Instance:
             await self._client.aclose()
             self._client = None
 
+    @property
+    def protocol(self) -> str:
+        """The protocol in use (known once the client is open)."""
+        return self._client.protocol if self._client else self.config.protocol
+
 
 def _no_observer(instance: str, method: str, seconds: float) -> None:
     del instance, method, seconds
@@ -527,33 +535,61 @@ class OdooService:
 
     async def _page(
         self,
-        instance: _Instance,
+        page: type[PageT],
+        inst: _Instance,
         model: str,
         domain: Domain,
-        fields: list[str],
+        convert: Callable[[_Instance, dict[str, Any]], Any],
+        *,
         order: str,
         offset: int,
         limit: int | None,
-    ) -> tuple[list[dict[str, Any]], int, int, bool, int | None]:
-        """One `search_read` for limit+1 rows: the page and whether more exist."""
+        fields: list[str] | None = None,
+        specification: dict[str, Any] | None = None,
+    ) -> PageT:
+        """One Odoo request for limit+1 rows: the page, and whether more exist.
+
+        With `specification`, web_search_read returns relations with their names;
+        count_limit=1 stops it from running a search_count.
+        """
         size = self._limit(limit)
         offset = max(0, offset)
-        client = await instance.client()
-        rows = await client.call(
-            model,
-            "search_read",
-            domain=domain,
-            fields=fields,
+        client = await inst.client()
+        if specification is None:
+            rows = await client.call(
+                model,
+                "search_read",
+                domain=domain,
+                fields=fields,
+                offset=offset,
+                limit=size + 1,
+                order=order,
+            )
+        else:
+            answer = await client.call(
+                model,
+                "web_search_read",
+                domain=domain,
+                specification=specification,
+                offset=offset,
+                limit=size + 1,
+                order=order,
+                count_limit=1,
+            )
+            rows = answer["records"]
+        more = len(rows) > size
+        return page(
+            items=[convert(inst, row) for row in rows[:size]],
             offset=offset,
-            limit=size + 1,
-            order=order,
+            limit=size,
+            has_more=more,
+            next_offset=offset + size if more else None,
         )
-        has_more = len(rows) > size
-        return rows[:size], offset, size, has_more, offset + size if has_more else None
 
     def _url(self, instance: _Instance, model: str, record_id: int) -> str:
         base = instance.config.ui_url
-        if instance.config.protocol == "odoorpc":
+        if instance.protocol == "odoorpc":
+            # /web#... works on Odoo 17 and 18; /odoo/<model>/<id> only since 17.2.
             return f"{base}/web#id={record_id}&model={model}&view_type=form"
         return f"{base}/odoo/{model}/{record_id}"
 
@@ -617,6 +653,14 @@ class OdooService:
             customer=_ref(row.get("partner_id")),
             task_count=int(row.get("task_count") or 0),
             url=self._url(inst, "project.project", row["id"]),
+        )
+
+    def _user(self, inst: _Instance, row: dict[str, Any]) -> User:
+        return User(
+            id=row["id"],
+            name=row.get("name") or "",
+            login=row.get("login") or "",
+            email=_text(row.get("email")),
         )
 
     def _task(self, inst: _Instance, row: dict[str, Any]) -> Task:
@@ -723,15 +767,16 @@ class OdooService:
         """Projects, optionally filtered by name."""
         inst = self.resolve(instance, write=False)
         domain: Domain = [("name", "ilike", name)] if name else []
-        rows, off, size, more, nxt = await self._page(
-            inst, "project.project", domain, PROJECT_FIELDS, "name, id", offset, limit
-        )
-        return ProjectPage(
-            items=[self._project(inst, r) for r in rows],
-            offset=off,
-            limit=size,
-            has_more=more,
-            next_offset=nxt,
+        return await self._page(
+            ProjectPage,
+            inst,
+            "project.project",
+            domain,
+            self._project,
+            fields=PROJECT_FIELDS,
+            order="name, id",
+            offset=offset,
+            limit=limit,
         )
 
     async def list_tasks(
@@ -756,28 +801,16 @@ class OdooService:
             domain.append(("stage_id.name", "ilike", stage))
         if name:
             domain.append(("name", "ilike", name))
-        size = self._limit(limit)
-        offset = max(0, offset)
-        client = await inst.client()
-        # count_limit=1 stops web_search_read from running a search_count.
-        answer = await client.call(
+        return await self._page(
+            TaskPage,
+            inst,
             "project.task",
-            "web_search_read",
-            domain=domain,
+            domain,
+            self._task,
             specification=TASK_SPEC,
-            offset=offset,
-            limit=size + 1,
             order="priority desc, id desc",
-            count_limit=1,
-        )
-        rows = answer["records"]
-        more = len(rows) > size
-        return TaskPage(
-            items=[self._task(inst, r) for r in rows[:size]],
             offset=offset,
-            limit=size,
-            has_more=more,
-            next_offset=offset + size if more else None,
+            limit=limit,
         )
 
     async def list_sales(
@@ -805,21 +838,16 @@ class OdooService:
             domain.append(("date_order", ">=", f"{date_from.isoformat()} 00:00:00"))
         if date_to is not None:
             domain.append(("date_order", "<=", f"{date_to.isoformat()} 23:59:59"))
-        rows, off, size, more, nxt = await self._page(
+        return await self._page(
+            SaleOrderPage,
             inst,
             "sale.order",
             domain,
-            SALE_FIELDS,
-            "date_order desc, id desc",
-            offset,
-            limit,
-        )
-        return SaleOrderPage(
-            items=[self._sale(inst, r) for r in rows],
-            offset=off,
-            limit=size,
-            has_more=more,
-            next_offset=nxt,
+            self._sale,
+            fields=SALE_FIELDS,
+            order="date_order desc, id desc",
+            offset=offset,
+            limit=limit,
         )
 
     async def list_leads(
@@ -844,15 +872,16 @@ class OdooService:
             domain.append(("user_id", "=", salesperson_id))
         if name:
             domain.append(("name", "ilike", name))
-        rows, off, size, more, nxt = await self._page(
-            inst, "crm.lead", domain, LEAD_FIELDS, "id desc", offset, limit
-        )
-        return LeadPage(
-            items=[self._lead(inst, r) for r in rows],
-            offset=off,
-            limit=size,
-            has_more=more,
-            next_offset=nxt,
+        return await self._page(
+            LeadPage,
+            inst,
+            "crm.lead",
+            domain,
+            self._lead,
+            fields=LEAD_FIELDS,
+            order="id desc",
+            offset=offset,
+            limit=limit,
         )
 
     async def list_users(
@@ -868,23 +897,16 @@ class OdooService:
         domain: Domain = [("share", "=", False)]
         if name:
             domain.append(("name", "ilike", name))
-        rows, off, size, more, nxt = await self._page(
-            inst, "res.users", domain, USER_FIELDS, "name, id", offset, limit
-        )
-        return UserPage(
-            items=[
-                User(
-                    id=r["id"],
-                    name=r.get("name") or "",
-                    login=r.get("login") or "",
-                    email=_text(r.get("email")),
-                )
-                for r in rows
-            ],
-            offset=off,
-            limit=size,
-            has_more=more,
-            next_offset=nxt,
+        return await self._page(
+            UserPage,
+            inst,
+            "res.users",
+            domain,
+            self._user,
+            fields=USER_FIELDS,
+            order="name, id",
+            offset=offset,
+            limit=limit,
         )
 
     async def search_contacts(
@@ -907,15 +929,16 @@ class OdooService:
         ]
         if is_company is not None:
             domain.append(("is_company", "=", is_company))
-        rows, off, size, more, nxt = await self._page(
-            inst, "res.partner", domain, PARTNER_FIELDS, "name, id", offset, limit
-        )
-        return PartnerPage(
-            items=[self._partner(inst, r) for r in rows],
-            offset=off,
-            limit=size,
-            has_more=more,
-            next_offset=nxt,
+        return await self._page(
+            PartnerPage,
+            inst,
+            "res.partner",
+            domain,
+            self._partner,
+            fields=PARTNER_FIELDS,
+            order="name, id",
+            offset=offset,
+            limit=limit,
         )
 
     async def search_products(
@@ -933,15 +956,16 @@ class OdooService:
             ("name", "ilike", query),
             ("default_code", "ilike", query),
         ]
-        rows, off, size, more, nxt = await self._page(
-            inst, "product.product", domain, PRODUCT_FIELDS, "name, id", offset, limit
-        )
-        return ProductPage(
-            items=[self._product(inst, r) for r in rows],
-            offset=off,
-            limit=size,
-            has_more=more,
-            next_offset=nxt,
+        return await self._page(
+            ProductPage,
+            inst,
+            "product.product",
+            domain,
+            self._product,
+            fields=PRODUCT_FIELDS,
+            order="name, id",
+            offset=offset,
+            limit=limit,
         )
 
     # -- writes ----------------------------------------------------------------------
