@@ -34,6 +34,11 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from bridge.config import Settings
+from bridge.service import PRODUCT_FIELDS
+
+DEFAULT_PAGE_SIZE = Settings.model_fields["default_page_size"].default
+
 REPO = Path(__file__).resolve().parent.parent
 TARGET_MS = 5.0
 TOKEN = "bench-token-0123456789abcdef"
@@ -136,16 +141,16 @@ async def measure(args: argparse.Namespace, url: str, db: str, key: str) -> None
     headers = {"Authorization": f"bearer {key}"}
     if db:
         headers["X-Odoo-Database"] = db
-    # The request the tool sends: one search_read for a page of 25 plus one row.
+    # Exactly the request the tool sends: one search_read of a page plus one row.
     body = {
         "domain": [
             "|",
             ["name", "ilike", args.query],
             ["default_code", "ilike", args.query],
         ],
-        "fields": ["name", "default_code", "list_price"],
+        "fields": PRODUCT_FIELDS,
         "offset": 0,
-        "limit": 26,
+        "limit": DEFAULT_PAGE_SIZE + 1,
         "order": "name, id",
     }
     with bridge(url, db, key) as (process, base):
