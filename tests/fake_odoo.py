@@ -960,6 +960,8 @@ class Backend:
     database: str
     api_key: str
     fake: FakeOdoo | None = None
+    login: str = "admin"
+    password: str = "admin"
 
     def settings(self, tmp_path: Any, **overrides: Any) -> Any:
         """Bridge settings: `prod` read-only for reads, `dev` for writes."""
@@ -1032,9 +1034,18 @@ def real_backend(request: pytest.FixtureRequest) -> Backend:
             url,
             os.environ.get("BRIDGE_TEST_ODOO_DB", ""),
             os.environ["BRIDGE_TEST_ODOO_API_KEY"],
+            login=os.environ.get("BRIDGE_TEST_ODOO_LOGIN", "admin"),
+            password=os.environ.get("BRIDGE_TEST_ODOO_PASSWORD", "admin"),
         )
     real = request.getfixturevalue("odoo")
-    return Backend("real", real.url, real.db, real.api_key)
+    return Backend(
+        "real",
+        real.url,
+        real.db,
+        real.api_key,
+        login=real.login,
+        password=real.password,
+    )
 
 
 @pytest.fixture(

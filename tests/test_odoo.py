@@ -200,8 +200,8 @@ async def test_the_odoorpc_client_reads_and_maps_errors_on_a_real_odoo(
         OdooInstance(
             url=backend.url,
             database=backend.database,
-            login="admin",
-            password="admin",
+            login=backend.login,
+            password=backend.password,
             protocol="odoorpc",
         ),
     )
