@@ -3,6 +3,7 @@ import secrets
 import time
 from datetime import datetime, timedelta
 
+from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
@@ -110,7 +111,6 @@ class QuotationRequest(models.Model):
         readonly=True,
         copy=False,
         index=True,
-        tracking=True,
     )
     progress = fields.Char(readonly=True, copy=False, default="Queued")
     attempts = fields.Integer(readonly=True, copy=False)
@@ -180,11 +180,11 @@ class QuotationRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        sequence = self._record_by_xmlid("ir.sequence", "seq_quotation_request")
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("quotation.request")
+                vals["name"] = sequence.sudo()._next()
         requests = super().create(vals_list)
-        requests._enqueue_audit()
         requests._trigger_processing()
         return requests
 
@@ -213,6 +213,7 @@ class QuotationRequest(models.Model):
         for request in self:
             request.write(request._end_values("cancelled", "Cancelled"))
         self._enqueue_audit()
+        self.env["quotation.request.audit"]._trigger_shipping()
 
     def action_process_now(self):
         """Process queued requests now, in this transaction, not in the cron."""
@@ -221,6 +222,7 @@ class QuotationRequest(models.Model):
         for request in self.sudo().try_lock_for_update():
             request._start_attempt()
             request.with_company(request.company_id)._run_flow()
+        self.env["quotation.request.audit"]._trigger_shipping()
 
     def action_open_sale_order(self):
         self.ensure_one()
@@ -277,13 +279,24 @@ class QuotationRequest(models.Model):
             "payload": strip_secrets(payload),
             "line_ids": [Command.create(line) for line in lines],
         }
-        try:
-            with self.env.cr.savepoint():
-                request = self.sudo().create(vals)
-        except pg_errors.UniqueViolation as error:
-            # Same key submitted concurrently: the other transaction won. Retry
-            # the whole HTTP request (Odoo's `retrying`) so it sees that row.
-            raise ConcurrencyError("idempotency key submitted concurrently") from error
+        # No "created" message, follower or tracking: a webhook answer must
+        # stay as cheap as Odoo's own request handling allows.
+        Request = self.sudo().with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
+        )
+        if not values["idempotency_key"]:
+            request = Request.create(vals)
+        else:
+            try:
+                with self.env.cr.savepoint():
+                    request = Request.create(vals)
+            except pg_errors.UniqueViolation as error:
+                # Same key submitted concurrently: the other transaction won.
+                # Retry the whole HTTP request (Odoo's `retrying`) so that it
+                # finds that row.
+                raise ConcurrencyError(
+                    "idempotency key submitted concurrently"
+                ) from error
         return {"created": True, **request._acknowledgement()}
 
     @api.model
@@ -459,10 +472,25 @@ class QuotationRequest(models.Model):
     def _enqueue_audit(self):
         self.env["quotation.request.audit"]._enqueue(self)
 
+    @api.model
+    def _record_by_xmlid(self, model, name):
+        """This addon's record, by xml id, without env.ref()'s existence query.
+
+        The id lookup is cached; this runs on every webhook call.
+        """
+        res_id = self.env["ir.model.data"]._xmlid_to_res_id(f"mcp_quotation.{name}")
+        return self.env[model].browse(res_id)
+
     def _trigger_processing(self, at=None):
-        self.env.ref("mcp_quotation.ir_cron_process_quotation_requests")._trigger(at)
+        self._record_by_xmlid("ir.cron", "ir_cron_process_quotation_requests")._trigger(
+            at
+        )
 
     def _start_attempt(self):
+        if not self.attempts:
+            # The "accepted" audit document, snapshotted here rather than on
+            # the webhook's path; the request still holds its accepted state.
+            self._enqueue_audit()
         self.write(
             {
                 "state": "processing",
@@ -476,7 +504,17 @@ class QuotationRequest(models.Model):
     def _run_flow(self):
         """Run the business flow in a savepoint: it all lands, or none of it does."""
         self.ensure_one()
-        flow = QuotationFlow(self)
+        # Automated creation, as in Odoo's own lead assignment: no "created"
+        # messages, tracking or assignment emails (the salesperson still
+        # follows the records); the flow logs its own notes instead.
+        flow = QuotationFlow(
+            self.with_context(
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                mail_notrack=True,
+                mail_auto_subscribe_no_notify=True,
+            )
+        )
         started = time.perf_counter()
         try:
             with self.env.cr.savepoint():
@@ -513,11 +551,10 @@ class QuotationRequest(models.Model):
         self.write(
             {**self._end_values("failed", f"Failed while {step}"), "error": message}
         )
-        self.message_post(
+        self._message_log(
             body=self.env._(
                 "Processing failed while %(step)s: %(error)s", step=step, error=message
-            ),
-            subtype_xmlid="mail.mt_note",
+            )
         )
 
     def _mark_completed(self, flow):
@@ -532,13 +569,16 @@ class QuotationRequest(models.Model):
                 "steps": flow.steps,
             }
         )
-        self.message_post(
-            body=self.env._(
-                "Quotation %(order)s created for opportunity %(opportunity)s.",
-                order=flow.order._get_html_link(),
-                opportunity=flow.opportunity._get_html_link(),
-            ),
-            subtype_xmlid="mail.mt_note",
+        self._message_log(
+            body=Markup(
+                self.env._(
+                    "Quotation %(order)s created for opportunity %(opportunity)s."
+                )
+            )
+            % {
+                "order": flow.order._get_html_link(),
+                "opportunity": flow.opportunity._get_html_link(),
+            }
         )
 
     def _requeue_stuck(self):
@@ -569,11 +609,10 @@ class QuotationRequest(models.Model):
                     "next_attempt_at": False,
                 }
             )
-            request.message_post(
+            request._message_log(
                 body=self.env._(
                     "Requeued: the worker processing it stopped responding."
-                ),
-                subtype_xmlid="mail.mt_note",
+                )
             )
         return stuck
 
@@ -796,8 +835,8 @@ class QuotationFlow:
 
     def _post_notes(self):
         request_link = self.request._get_html_link()
-        body = self.env._(
-            "Created from quotation request %(request)s.", request=request_link
-        )
-        self.opportunity.message_post(body=body, subtype_xmlid="mail.mt_note")
-        self.order.message_post(body=body, subtype_xmlid="mail.mt_note")
+        body = Markup(self.env._("Created from quotation request %(request)s.")) % {
+            "request": request_link
+        }
+        self.opportunity._message_log(body=body)
+        self.order._message_log(body=body)

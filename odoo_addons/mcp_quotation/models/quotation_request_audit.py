@@ -62,7 +62,11 @@ class QuotationRequestAudit(models.Model):
 
     @api.model
     def _enqueue(self, requests):
-        """Snapshot each request's audit document into the outbox."""
+        """Snapshot each request's audit document into the outbox.
+
+        Shipping is not triggered here: the processing cron triggers it after
+        each run, so an S3 upload never competes with a quotation.
+        """
         prefix = self._key_prefix()
         now = fields.Datetime.now()
         self.sudo().create(
@@ -83,11 +87,12 @@ class QuotationRequestAudit(models.Model):
                 for request in requests
             ]
         )
-        self._trigger_shipping()
 
     @api.model
     def _trigger_shipping(self, at=None):
-        self.env.ref("mcp_quotation.ir_cron_ship_audit_documents")._trigger(at)
+        self.env["quotation.request"]._record_by_xmlid(
+            "ir.cron", "ir_cron_ship_audit_documents"
+        )._trigger(at)
 
     @api.model
     def _cron_ship(self):

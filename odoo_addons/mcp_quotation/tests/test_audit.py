@@ -28,20 +28,28 @@ class TestAuditLocalFolder(QuotationCase):
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
 
-    def test_documents_wait_in_the_outbox_until_shipped(self):
-        """Accepting a request writes no file on the submitter's path."""
+    def test_accepting_a_request_writes_nothing_on_the_submitters_path(self):
+        """Submission neither writes a file nor queues a document."""
+        self.submit()
+        self.assertFalse(self.env["quotation.request.audit"].search([]))
+        self.assertFalse(os.listdir(self.log_folder))
+
+    def test_accepted_and_final_documents_are_queued_in_order(self):
+        """Processing queues the accepted snapshot, then the final one."""
         request = self.submit()
+        self.process()
         outbox = self.env["quotation.request.audit"].search(
             [("request_id", "=", request.id)]
         )
-        self.assertEqual(outbox.document["status"], "queued")
+        self.assertEqual(
+            [doc.document["status"] for doc in outbox], ["queued", "completed"]
+        )
+        self.assertEqual(outbox[0].document["input"]["email"], "john@acme.example")
         self.assertFalse(os.listdir(self.log_folder))
 
     def test_completed_document_has_the_earlier_structure(self):
         """The shipped document has the earlier keys and the final state."""
         request = self.submit(self.payload(api_key="sk-secret"))
-        self.ship_audit()
-        self.assertEqual(self.shipped_document(request)["status"], "queued")
         self.process()
         self.ship_audit()
         document = self.shipped_document(request)
@@ -123,11 +131,12 @@ class TestAuditS3(QuotationCase):
     def test_documents_are_put_to_the_bucket(self):
         """Accepted and completed documents land in S3 under the key layout."""
         request = self.submit()
-        self.ship_audit()
-        self.assertEqual(self.stored(request)["status"], "queued")
         self.process()
         self.ship_audit()
         self.assertEqual(self.stored(request)["status"], "completed")
+        self.assertEqual(
+            self.stored(request)["output"]["sale_order_name"], request.sale_order_name
+        )
         self.assertFalse(self.env["quotation.request.audit"].search([]))
 
     def test_outage_keeps_documents_and_recovery_ships_them_all(self):
