@@ -512,6 +512,8 @@ class FakeOdoo(_AddonRoutes):
     idempotency: dict[str, str] = field(default_factory=dict)
     # Number of status polls before a quotation is completed.
     polls_to_complete: int = 2
+    # Models whose module is "not installed": JSON-2 answers 404 for them.
+    missing_models: set[str] = field(default_factory=set)
     fail_next: list[int] = field(default_factory=list)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
     url: str = ""
@@ -593,7 +595,7 @@ class FakeOdoo(_AddonRoutes):
     # -- JSON-2 methods ----------------------------------------------------------
 
     def _dispatch(self, uid: int, model: str, method: str, body: dict[str, Any]) -> Any:
-        if model not in SCHEMA:
+        if model not in SCHEMA or model in self.missing_models:
             raise _not_found(f"the model {model!r} does not exist")
         handlers: dict[str, Callable[..., Any]] = {
             "search_read": self._search_read,
@@ -1020,6 +1022,7 @@ def fake_odoo(fake_odoo_server: FakeOdoo) -> FakeOdoo:
     ):
         setattr(fake_odoo_server, name, getattr(fresh, name))
     fake_odoo_server.polls_to_complete = fresh.polls_to_complete
+    fake_odoo_server.missing_models = fresh.missing_models
     return fake_odoo_server
 
 
