@@ -102,14 +102,12 @@ async def metrics(request: Request) -> Response:
 
 
 async def _proxy(
-    request: Request,
-    route: str,
-    method: str,
-    path: str,
-    *,
-    body: bytes | None = None,
-    arguments: Any = None,
+    request: Request, *, body: bytes | None = None, arguments: Any = None
 ) -> JSONResponse:
+    """Forward the request to the addon's route of the same path, and audit it."""
+    method, path = request.method, request.url.path
+    # The route's template, not the path: one audit name per route.
+    route = f"{method} {request.scope['route'].path}"
     service = _service(request)
     instance = service.quotation_instance
     key = request.headers.get("idempotency-key")
@@ -141,19 +139,6 @@ def _arguments(body: bytes) -> Any:
     status_code=202,
     openapi_extra=_QUOTATION_OPENAPI,
 )
-async def create_quotation_seed(request: Request) -> JSONResponse:
-    """Queue a quotation (seed path); forwarded to the mcp_quotation addon."""
-    body = await request.body()
-    return await _proxy(
-        request,
-        "POST /api/quotation/async",
-        "POST",
-        "/api/quotation/async",
-        body=body,
-        arguments=_arguments(body),
-    )
-
-
 @router.post(
     QUOTATIONS_PATH,
     tags=["quotations"],
@@ -161,40 +146,16 @@ async def create_quotation_seed(request: Request) -> JSONResponse:
     openapi_extra=_QUOTATION_OPENAPI,
 )
 async def create_quotation(request: Request) -> JSONResponse:
-    """Queue a quotation; forwarded to the mcp_quotation addon."""
+    """Queue a quotation; forwarded to the same path of the mcp_quotation addon."""
     body = await request.body()
-    return await _proxy(
-        request,
-        f"POST {QUOTATIONS_PATH}",
-        "POST",
-        QUOTATIONS_PATH,
-        body=body,
-        arguments=_arguments(body),
-    )
+    return await _proxy(request, body=body, arguments=_arguments(body))
 
 
 @router.get("/api/quotation/status/{tracking_id}", tags=["quotations"])
-async def quotation_status_seed(request: Request, tracking_id: str) -> JSONResponse:
-    """Status document of a quotation (seed path)."""
-    return await _proxy(
-        request,
-        "GET /api/quotation/status/{tracking_id}",
-        "GET",
-        f"/api/quotation/status/{tracking_id}",
-        arguments={"tracking_id": tracking_id},
-    )
-
-
 @router.get(QUOTATIONS_PATH + "/{tracking_id}", tags=["quotations"])
 async def quotation_status(request: Request, tracking_id: str) -> JSONResponse:
-    """Status document of a quotation."""
-    return await _proxy(
-        request,
-        f"GET {QUOTATIONS_PATH}/{{tracking_id}}",
-        "GET",
-        f"{QUOTATIONS_PATH}/{tracking_id}",
-        arguments={"tracking_id": tracking_id},
-    )
+    """Status document of a quotation, from the same path of the addon."""
+    return await _proxy(request, arguments={"tracking_id": tracking_id})
 
 
 def _error_status(exc: Exception) -> tuple[int, str]:

@@ -124,7 +124,24 @@ def _error_from_json2(status: int, body: Any, model: str, method: str) -> OdooEr
     return OdooError(f"Odoo error on {where} (HTTP {status}): {message}")
 
 
-class Json2Client:
+class _AddonRoutes:
+    """What both clients share: one pooled HTTP client for the addon's routes."""
+
+    name: str
+    http: httpx.AsyncClient
+
+    async def route(
+        self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]
+    ) -> AddonResponse:
+        """Send a request to one of the addon's routes and return it unchanged."""
+        return await addon_route(self.http, self.name, method, path, body, headers)
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        await self.http.aclose()
+
+
+class Json2Client(_AddonRoutes):
     """Odoo 19+ JSON-2 API: ``POST /json/2/<model>/<method>`` with a bearer key."""
 
     protocol = "json2"
@@ -193,18 +210,8 @@ class Json2Client:
         """The server version, e.g. ``19.0``."""
         return await fetch_version(self.http)
 
-    async def route(
-        self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]
-    ) -> AddonResponse:
-        """Send a request to one of the addon's routes and return it unchanged."""
-        return await addon_route(self.http, self.name, method, path, body, headers)
 
-    async def aclose(self) -> None:
-        """Release connections."""
-        await self.http.aclose()
-
-
-class OdooRpcClient:
+class OdooRpcClient(_AddonRoutes):
     """Odoo 17/18 over odoorpc (JSON-RPC), run in worker threads."""
 
     protocol = "odoorpc"
@@ -288,16 +295,6 @@ class OdooRpcClient:
         """The server version, e.g. ``18.0``."""
         odoo = await self._session()
         return str(odoo.version)
-
-    async def route(
-        self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]
-    ) -> AddonResponse:
-        """Send a request to one of the addon's routes and return it unchanged."""
-        return await addon_route(self.http, self.name, method, path, body, headers)
-
-    async def aclose(self) -> None:
-        """Release connections."""
-        await self.http.aclose()
 
 
 def _error_from_rpc(exc: Exception, where: str) -> OdooError:

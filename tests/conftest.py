@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,18 +16,23 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
+# The fake Odoo module also provides fixtures. Registered as a plugin (so that
+# pytest rewrites its asserts), it is imported by pytest, never above.
+pytest_plugins = ["fake_odoo"]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (the fake Odoo's helper)."""
+    from fake_odoo import free_port as fake_odoo_free_port  # noqa: PLC0415
+
+    return fake_odoo_free_port()
+
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ADDONS_PATH = REPO_ROOT / "odoo_addons"
 # `project` is not a dependency of the addon; the bridge's project tools need it.
 ODOO_MODULES = "mcp_quotation,project"
 ODOO_START_TIMEOUT = 120.0
-
-
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -15,8 +15,6 @@ from fake_odoo import ADMIN_KEY, DATABASE, FakeOdoo, serve_app
 from bridge.app import create_app
 from bridge.config import ConfigError, Settings
 
-pytest_plugins = ["fake_odoo"]
-
 TOKEN = "bridge-token-for-n8n-0123456789"
 OTHER_TOKEN = "bridge-token-for-voice-9876543210"
 DEAD_KEY = "key-of-an-odoo-that-is-down"

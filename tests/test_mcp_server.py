@@ -19,8 +19,6 @@ from bridge.config import Settings
 from bridge.mcp_server import build_server
 from bridge.service import OdooService
 
-pytest_plugins = ["fake_odoo"]
-
 READ_TOOLS = {
     "search",
     "fetch",

@@ -30,8 +30,6 @@ from bridge.odoo import (
     detect_protocol,
 )
 
-pytest_plugins = ["fake_odoo"]
-
 
 @pytest.fixture
 def anyio_backend() -> str:

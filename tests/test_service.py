@@ -11,8 +11,6 @@ from bridge.config import Settings
 from bridge.odoo import OdooUnreachable
 from bridge.service import OdooService
 
-pytest_plugins = ["fake_odoo"]
-
 
 @pytest.fixture
 def anyio_backend() -> str:

@@ -20,8 +20,6 @@ from mcp_types import CallToolResult
 from bridge.app import create_app
 from bridge.config import Settings
 
-pytest_plugins = ["fake_odoo"]
-
 TOKEN = "transport-test-token-0123456789"
 REPO = Path(__file__).resolve().parent.parent
 

@@ -234,7 +234,7 @@ class QuotationRequest(models.Model):
         }
 
     # ------------------------------------------------------------------
-    # Submitting (the one entry point for webhook, bridge and UI)
+    # Submitting (the one entry point for the webhook and the bridge)
     # ------------------------------------------------------------------
 
     @api.model
