@@ -181,7 +181,9 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
             *options,
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
-            "--max-cron-threads=1",
+            # Two, as in production: a busy cron (lead enrichment retrying
+            # without internet access, here) must not hold up the queue.
+            "--max-cron-threads=2",
             f"--logfile={log_file}",
         ]
     )

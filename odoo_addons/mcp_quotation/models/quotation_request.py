@@ -180,10 +180,13 @@ class QuotationRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # The year in the name is UTC's: the user's own time zone would cost
+        # the webhook a read of the user's partner, for nothing.
         sequence = self._record_by_xmlid("ir.sequence", "seq_quotation_request")
+        sequence = sequence.sudo().with_context(tz="UTC")
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = sequence.sudo()._next()
+                vals["name"] = sequence._next()
         requests = super().create(vals_list)
         requests._trigger_processing()
         return requests
