@@ -6,7 +6,7 @@
 set -euo pipefail
 
 db_args=(--db_host="$DB_HOST" --db_user="$DB_USER" --db_password="$DB_PASSWORD")
-odoo_args=(-d "$ODOO_DB" "${db_args[@]}" --addons-path=/mnt/extra-addons --no-http)
+odoo_args=(-d "$ODOO_DB" "${db_args[@]}" --addons-path="${ODOO_ADDONS_PATH:-/mnt/extra-addons}" --no-http)
 export PGHOST=$DB_HOST PGUSER=$DB_USER PGPASSWORD=$DB_PASSWORD
 
 state=$(psql -d "$ODOO_DB" -tAc \
