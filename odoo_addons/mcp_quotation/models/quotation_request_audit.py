@@ -107,17 +107,15 @@ class QuotationRequestAudit(models.Model):
         pending = self.search(due, limit=BATCH_SIZE).try_lock_for_update()
         if not pending:
             return
-        store = self._store()
+        store = None
         for document in pending:
             try:
+                store = store or self._store()
                 store.put(document.key, document.document)
             except AuditStoreError as error:
                 document._postpone(str(error))
                 _logger.warning(
-                    "Audit document %s not shipped to %s: %s",
-                    document.key,
-                    store.describe(),
-                    error,
+                    "Audit document %s not shipped: %s", document.key, error
                 )
                 # The store is down: keep the order, try the rest later.
                 break

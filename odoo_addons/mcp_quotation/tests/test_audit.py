@@ -1,5 +1,6 @@
 import json
 import os
+import sys
 from unittest import SkipTest
 from unittest.mock import patch
 
@@ -86,6 +87,22 @@ class TestAuditLocalFolder(QuotationCase):
         self.assertEqual(document["status"], "failed")
         self.assertEqual(document["error"], "no")
         self.assertIsNone(document["output"])
+
+    def test_bucket_without_boto3_keeps_documents_with_a_clear_error(self):
+        """A bucket set on an Odoo without boto3 delays shipping, loses nothing."""
+        self.set_param("s3_bucket", "audit")
+        request = self.submit()
+        self.process()
+        with (
+            patch.dict(sys.modules, {"boto3": None}),
+            self.assertLogs(AUDIT_LOGGER, "WARNING"),
+        ):
+            self.ship_audit()
+        outbox = self.env["quotation.request.audit"].search(
+            [("request_id", "=", request.id)]
+        )
+        self.assertEqual(len(outbox), 2)
+        self.assertIn("boto3 is not installed", outbox[0].last_error)
 
 
 @tagged("post_install", "-at_install", "mcp_quotation")

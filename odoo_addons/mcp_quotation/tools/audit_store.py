@@ -15,9 +15,6 @@ class LocalAuditStore:
     def __init__(self, folder):
         self.folder = folder
 
-    def describe(self):
-        return f"folder {self.folder}"
-
     def put(self, key, document):
         path = os.path.join(self.folder, *key.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -48,8 +45,16 @@ class S3AuditStore:
     ):
         # Imported here so the addon installs and runs without boto3 when
         # documents go to a local folder.
-        import boto3  # pylint: disable=import-outside-toplevel
-        from botocore.config import Config  # pylint: disable=import-outside-toplevel
+        try:
+            import boto3  # pylint: disable=import-outside-toplevel
+            from botocore.config import (  # pylint: disable=import-outside-toplevel
+                Config,
+            )
+        except ImportError as error:
+            raise AuditStoreError(
+                "an S3 bucket is configured but boto3 is not installed in "
+                "Odoo's Python (pip install boto3)"
+            ) from error
 
         self.bucket = bucket
         self.client = boto3.client(
@@ -65,9 +70,6 @@ class S3AuditStore:
                 retries={"max_attempts": 1},
             ),
         )
-
-    def describe(self):
-        return f"bucket {self.bucket}"
 
     def put(self, key, document):
         from botocore.exceptions import (  # pylint: disable=import-outside-toplevel
