@@ -284,22 +284,14 @@ class QuotationRequest(models.Model):
         }
         # No "created" message, follower or tracking: a webhook answer must
         # stay as cheap as Odoo's own request handling allows.
-        Request = self.sudo().with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
-        )
-        if not values["idempotency_key"]:
+        Request = self.sudo().with_context(tracking_disable=True)
+        try:
             request = Request.create(vals)
-        else:
-            try:
-                with self.env.cr.savepoint():
-                    request = Request.create(vals)
-            except pg_errors.UniqueViolation as error:
-                # Same key submitted concurrently: the other transaction won.
-                # Retry the whole HTTP request (Odoo's `retrying`) so that it
-                # finds that row.
-                raise ConcurrencyError(
-                    "idempotency key submitted concurrently"
-                ) from error
+        except pg_errors.UniqueViolation as error:
+            # Same key submitted concurrently: the other transaction won. The
+            # transaction is lost; Odoo's `retrying` runs the whole HTTP (or
+            # JSON-2) request again, and then it finds that row.
+            raise ConcurrencyError("idempotency key submitted concurrently") from error
         return {"created": True, **request._acknowledgement()}
 
     @api.model
