@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
@@ -43,7 +43,6 @@ class S3Server:
     region: str = "us-east-1"
     access_key_id: str = "testing"
     secret_access_key: str = "testing"  # noqa: S105 - moto accepts any key
-    buckets: list[str] = field(default_factory=list)
 
     def client(self):  # type: ignore[no-untyped-def]
         """Return a boto3 S3 client bound to this server."""
@@ -59,7 +58,6 @@ class S3Server:
         """Create a fresh bucket and return its name."""
         bucket = name or f"test-{secrets.token_hex(6)}"
         self.client().create_bucket(Bucket=bucket)
-        self.buckets.append(bucket)
         return bucket
 
 
