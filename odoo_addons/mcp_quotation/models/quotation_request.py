@@ -646,7 +646,8 @@ class QuotationRequest(models.Model):
 class QuotationFlow:
     """partner -> salesperson -> lead -> opportunity -> sale order -> lines.
 
-    ``step`` always names the step under way, for progress and errors.
+    ``step`` always names the step under way, for progress and errors. Its
+    environment carries `_run_flow`'s mail context to every record it creates.
     """
 
     def __init__(self, request):
@@ -680,7 +681,7 @@ class QuotationFlow:
 
     def _find_or_create_partner(self):
         request = self.request
-        Partner = self.env["res.partner"].with_context(mail_create_nolog=True)
+        Partner = self.env["res.partner"]
         partner = Partner.search(
             [
                 ("email_normalized", "=", request.email),
@@ -736,8 +737,8 @@ class QuotationFlow:
             user = request.requested_user_id
             self.steps["salesperson"] = f"Requested salesperson: {user.name}"
             return team, user
-        cron_user = self.env.ref(
-            "mcp_quotation.ir_cron_process_quotation_requests"
+        cron_user = request._record_by_xmlid(
+            "ir.cron", "ir_cron_process_quotation_requests"
         ).user_id
         members = team.member_ids.filtered(
             lambda user: user.active and not user.share and user != cron_user
@@ -765,8 +766,7 @@ class QuotationFlow:
 
     def _create_lead(self):
         request = self.request
-        Lead = self.env["crm.lead"].with_context(mail_create_nosubscribe=True)
-        lead = Lead.create(
+        lead = self.env["crm.lead"].create(
             {
                 "name": request.lead_name or f"Quotation request {request.name}",
                 "type": "lead",
@@ -804,21 +804,17 @@ class QuotationFlow:
             if line.price_unit >= 0:
                 line_vals["price_unit"] = line.price_unit
             order_lines.append(Command.create(line_vals))
-        order = (
-            self.env["sale.order"]
-            .with_context(mail_create_nosubscribe=True)
-            .create(
-                {
-                    "partner_id": self.partner.id,
-                    "opportunity_id": self.opportunity.id,
-                    # Set explicitly: the default would be the cron's own user.
-                    "user_id": self.salesperson.id or False,
-                    "team_id": self.team.id or False,
-                    "origin": request.tracking_id,
-                    "company_id": request.company_id.id,
-                    "order_line": order_lines,
-                }
-            )
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.partner.id,
+                "opportunity_id": self.opportunity.id,
+                # Set explicitly: the default would be the cron's own user.
+                "user_id": self.salesperson.id or False,
+                "team_id": self.team.id or False,
+                "origin": request.tracking_id,
+                "company_id": request.company_id.id,
+                "order_line": order_lines,
+            }
         )
         self.order = order
         self.steps["sale_order"] = f"Quotation: {order.name} (ID: {order.id})"
