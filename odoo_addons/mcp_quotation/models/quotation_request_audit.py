@@ -108,6 +108,7 @@ class QuotationRequestAudit(models.Model):
         if not pending:
             return
         store = None
+        shipped = self.browse()
         for document in pending:
             try:
                 store = store or self._store()
@@ -119,7 +120,8 @@ class QuotationRequestAudit(models.Model):
                 )
                 # The store is down: keep the order, try the rest later.
                 break
-            document.unlink()
+            shipped |= document
+        shipped.unlink()
         remaining = self.search_count(due)
         Cron._commit_progress(len(pending), remaining=remaining)
         if not remaining and (
