@@ -12,7 +12,6 @@ _logger = logging.getLogger(__name__)
 
 HTTP_ERROR_CODES = {
     400: "bad_request",
-    401: "unauthorized",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
@@ -29,15 +28,18 @@ class IrHttp(models.AbstractModel):
         """Answer errors on the quotation API in JSON, without stack traces."""
         if not request.httprequest.path.startswith(API_PATH_PREFIXES):
             return super()._handle_error(exception)
-        if isinstance(exception, HTTPException) and exception.code in HTTP_ERROR_CODES:
-            code = HTTP_ERROR_CODES[exception.code]
-            message = {
-                401: "A valid Odoo API key is required: Authorization: Bearer <key>.",
-            }.get(exception.code, exception.description)
-            response = json_error(exception.code, code, message)
-            if exception.code == 401:
-                response.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exception, HTTPException) and exception.code == 401:
+            response = json_error(
+                401,
+                "unauthorized",
+                "A valid Odoo API key is required: Authorization: Bearer <key>.",
+            )
+            response.headers["WWW-Authenticate"] = "Bearer"
             return response
+        if isinstance(exception, HTTPException) and exception.code in HTTP_ERROR_CODES:
+            return json_error(
+                exception.code, HTTP_ERROR_CODES[exception.code], exception.description
+            )
         if isinstance(exception, (AccessDenied, AccessError)):
             return json_error(403, "forbidden", "This API key's user may not do that.")
         _logger.exception("Quotation API error on %s", request.httprequest.path)

@@ -139,8 +139,8 @@ def parse_payload(body, *, idempotency_key=None, default_source="webhook"):
     if not isinstance(body, dict):
         return None, [field_error("body", "must be a JSON object")]
     errors = []
-    email = _text(body, "email", errors, required=True)
-    if email and not EMAIL_RE.match(normalize_email(email)):
+    email = normalize_email(_text(body, "email", errors, required=True))
+    if email and not EMAIL_RE.match(email):
         errors.append(field_error("email", "is not a valid email address"))
     if "lines" in body:
         raw_lines = body["lines"]
@@ -169,7 +169,7 @@ def parse_payload(body, *, idempotency_key=None, default_source="webhook"):
     request = {
         "partner_name": _text(body, "partner_name", errors, required=True),
         "contact_name": _text(body, "contact_name", errors),
-        "email": normalize_email(email),
+        "email": email,
         "phone": _text(body, "phone", errors, max_length=64),
         "lead_name": _text(body, "lead_name", errors),
         "notes": _text(body, "notes", errors, max_length=MAX_NOTES_LENGTH),
