@@ -111,6 +111,15 @@ class TestPayload(BaseCase):
         )
         self.assertEqual(request["idempotency_key"], "header")
 
+    def test_blank_idempotency_key_means_no_key(self):
+        """Blank keys are dropped, so they never collide with each other."""
+        body = {"partner_name": "A", "email": "a@b.co", "product_id": 1}
+        request, errors = parse_payload(body, idempotency_key="   ")
+        self.assertEqual(errors, [])
+        self.assertIsNone(request["idempotency_key"])
+        request, _errors = parse_payload({**body, "idempotency_key": " k-1 "})
+        self.assertEqual(request["idempotency_key"], "k-1")
+
     def test_secrets_are_redacted_at_any_depth(self):
         """Keys that look like secrets never keep their values."""
         cleaned = strip_secrets(

@@ -157,6 +157,9 @@ def parse_payload(body, *, idempotency_key=None, default_source="webhook"):
     else:
         lines = [_line(body, "", errors)]
     key = idempotency_key or body.get("idempotency_key") or None
+    if isinstance(key, str):
+        # A blank key is no key: stored, it would collide with every other one.
+        key = key.strip() or None
     if key is not None and (not isinstance(key, str) or len(key) > MAX_KEY_LENGTH):
         errors.append(
             field_error(
@@ -176,7 +179,7 @@ def parse_payload(body, *, idempotency_key=None, default_source="webhook"):
         "user_id": _record_id(body, "user_id", errors),
         "team_id": _record_id(body, "team_id", errors),
         "lines": [line for line in lines if line],
-        "idempotency_key": key.strip() if isinstance(key, str) else None,
+        "idempotency_key": key if isinstance(key, str) else None,
         "source": source,
         "source_ref": _text(body, "source_ref", errors),
     }
