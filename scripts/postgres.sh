@@ -31,7 +31,7 @@ ensure_postgres() {
     chmod 755 "$PG_TMP_DIR"
     [ "$(id -u)" -eq 0 ] && chown postgres "$PG_TMP_DIR"
     export PGHOST=127.0.0.1 PGUSER=odoo
-    PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    PGPORT=$(scripts/free-port)
     export PGPORT
     unset PGPASSWORD
     "${run_as[@]}" "$bindir/initdb" -D "$PG_TMP_DIR/data" -U odoo -A trust >/dev/null
