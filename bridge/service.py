@@ -1067,8 +1067,11 @@ class OdooService:
 
     # -- quotations (through the mcp_quotation addon) -------------------------------
 
-    async def _quotation_client(self, instance: str | None) -> OdooClient:
-        inst = self.resolve(instance, write=True)
+    async def _quotation_client(
+        self, instance: str | None, *, write: bool = True
+    ) -> OdooClient:
+        """The quotations' instance client; the addon's routes need an API key."""
+        inst = self.resolve(instance or self.quotation_instance, write=write)
         if inst.config.api_key is None:
             raise BridgeError(
                 f"Quotations on instance {inst.name!r} need an API key (the addon's "
@@ -1108,10 +1111,7 @@ class OdooService:
         instance: str | None = None,
     ) -> QuotationStatus:
         """The status document; waits up to `wait_seconds` for a final state."""
-        inst = self.resolve(instance or self.quotation_instance, write=False)
-        if inst.config.api_key is None:
-            raise BridgeError(f"Quotations on instance {inst.name!r} need an API key")
-        client = await inst.client()
+        client = await self._quotation_client(instance, write=False)
         wait = max(0.0, min(wait_seconds, self.settings.quotation_wait_seconds))
         deadline = time.monotonic() + wait
         step = 0
