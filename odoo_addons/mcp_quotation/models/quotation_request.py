@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
 from odoo.fields import Command, Domain
 
+from ..tools.api import API_PATH
 from ..tools.payload import (
     EMAIL_RE,
     field_error,
@@ -373,7 +374,7 @@ class QuotationRequest(models.Model):
     # ------------------------------------------------------------------
 
     def _status_url(self):
-        return f"/mcp_quotation/v1/quotations/{self.tracking_id}"
+        return f"{API_PATH}/{self.tracking_id}"
 
     def _acknowledgement(self):
         self.ensure_one()
