@@ -1,38 +1,51 @@
 #!/bin/bash
-# One-shot set-up of the compose stack's Odoo database, safe to run at every
-# `docker compose up`: installs mcp_quotation on the first run only, then
-# (every run) points the addon's audit log at MinIO and makes sure the bridge
-# has an Odoo API key, written to the shared bridge configuration file.
+# One-shot set-up of the Odoo database, safe to run at every start; used by
+# the compose stack's `odoo-init` service and by scripts/run. Installs
+# mcp_quotation on the first run only (with demo data when ODOO_DEMO=1), then
+# (every run) points the addon's audit log at S3 when AUDIT_S3_ENDPOINT or
+# AUDIT_S3_ACCESS_KEY_ID is set, else at its local folder, and makes sure the
+# bridge has an Odoo API key, written to BRIDGE_CONFIG_FILE.
 set -euo pipefail
 
-db_args=(--db_host="$DB_HOST" --db_user="$DB_USER" --db_password="$DB_PASSWORD")
-odoo_args=(-d "$ODOO_DB" "${db_args[@]}" --addons-path="${ODOO_ADDONS_PATH:-/mnt/extra-addons}" --no-http)
-export PGHOST=$DB_HOST PGUSER=$DB_USER PGPASSWORD=$DB_PASSWORD
+odoo=${ODOO_COMMAND:-odoo}
+db_args=()
+[ -n "${DB_HOST:-}" ] && db_args+=(--db_host="$DB_HOST") && export PGHOST=$DB_HOST
+[ -n "${DB_PORT:-}" ] && db_args+=(--db_port="$DB_PORT") && export PGPORT=$DB_PORT
+[ -n "${DB_USER:-}" ] && db_args+=(--db_user="$DB_USER") && export PGUSER=$DB_USER
+[ -n "${DB_PASSWORD:-}" ] && db_args+=(--db_password="$DB_PASSWORD") \
+    && export PGPASSWORD=$DB_PASSWORD
+odoo_args=(-d "$ODOO_DB" "${db_args[@]}" --addons-path="${ODOO_ADDONS_PATH:-/mnt/extra-addons}")
+[ -n "${ODOO_DATA_DIR:-}" ] && odoo_args+=(--data-dir="$ODOO_DATA_DIR")
 
 state=$(psql -d "$ODOO_DB" -tAc \
     "SELECT state FROM ir_module_module WHERE name = 'mcp_quotation'" 2>/dev/null || true)
 first_install=
 if [ "$state" != "installed" ]; then
     echo "Installing mcp_quotation into database $ODOO_DB"
-    odoo "${odoo_args[@]}" -i mcp_quotation --stop-after-init
+    demo=()
+    [ "${ODOO_DEMO:-0}" = 1 ] && demo=(--with-demo)
+    "$odoo" "${odoo_args[@]}" --no-http -i mcp_quotation "${demo[@]}" --stop-after-init \
+        --log-level=warn
     first_install=1
 fi
 
 # Settings and the bridge's key, from the environment (never echoed).
-FIRST_INSTALL=$first_install odoo shell "${odoo_args[@]}" <<'PY'
+FIRST_INSTALL=$first_install "$odoo" shell "${odoo_args[@]}" --no-http --log-level=warn <<'PY'
 import os
 from pathlib import Path
 
+env_get = os.environ.get
 param = env["ir.config_parameter"].sudo().set_param
-param("mcp_quotation.s3_bucket", os.environ["AUDIT_BUCKET"])
+use_s3 = bool(env_get("AUDIT_S3_ENDPOINT") or env_get("AUDIT_S3_ACCESS_KEY_ID"))
+param("mcp_quotation.s3_bucket", env_get("AUDIT_BUCKET", "") if use_s3 else "")
 param("mcp_quotation.s3_prefix", "mcp-odoo-logs")
-param("mcp_quotation.s3_endpoint_url", os.environ["AUDIT_S3_ENDPOINT"])
-param("mcp_quotation.s3_region", "us-east-1")
-param("mcp_quotation.s3_access_key_id", os.environ["AUDIT_S3_ACCESS_KEY_ID"])
-param("mcp_quotation.s3_secret_access_key", os.environ["AUDIT_S3_SECRET_ACCESS_KEY"])
+param("mcp_quotation.s3_endpoint_url", env_get("AUDIT_S3_ENDPOINT", ""))
+param("mcp_quotation.s3_region", env_get("AUDIT_S3_REGION", "us-east-1"))
+param("mcp_quotation.s3_access_key_id", env_get("AUDIT_S3_ACCESS_KEY_ID", ""))
+param("mcp_quotation.s3_secret_access_key", env_get("AUDIT_S3_SECRET_ACCESS_KEY", ""))
 
 admin = env.ref("base.user_admin")
-if os.environ.get("FIRST_INSTALL"):
+if env_get("FIRST_INSTALL"):
     # A new database's admin has the password "admin": replace it at once.
     admin.sudo().password = os.environ["ODOO_ADMIN_PASSWORD"]
 
@@ -43,13 +56,14 @@ if not config.exists():
     )
     config.write_text(
         "[instances.odoo]\n"
-        'url = "http://odoo:8069"\n'
+        f'url = "{env_get("BRIDGE_ODOO_URL", "http://odoo:8069")}"\n'
         f'database = "{os.environ["ODOO_DB"]}"\n'
         f'api_key = "{key}"\n'
-        'public_url = "http://localhost:8069"\n'
+        f'public_url = "{env_get("ODOO_PUBLIC_URL", "http://localhost:8069")}"\n'
     )
-    # Read by the bridge's own user; the volume is shared by these two only.
-    config.chmod(0o644)
+    # Compose: read by the bridge's own user on a volume only these two share.
+    # scripts/run: BRIDGE_CONFIG_MODE=600, the file stays its owner's.
+    config.chmod(int(env_get("BRIDGE_CONFIG_MODE", "644"), 8))
 env.cr.commit()
 PY
 echo "Odoo database $ODOO_DB is ready"

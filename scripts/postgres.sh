@@ -1,7 +1,12 @@
-# Sourced by scripts/test. Makes sure a PostgreSQL server answers for Odoo.
-# Uses the libpq variables when they point at a live server; otherwise starts
-# a throwaway cluster on 127.0.0.1 (installing PostgreSQL with apt-get when it
-# is missing) and removes it when the calling script exits.
+# Sourced by scripts/test and scripts/run. Makes sure a PostgreSQL server
+# answers for Odoo, and exports the libpq variables that reach it.
+#
+#   ensure_postgres        a throwaway cluster (removed by stop_postgres)
+#   ensure_postgres DIR    a cluster kept in DIR (created on the first call)
+#
+# Either way the libpq variables win when they point at a live server. A
+# cluster listens on 127.0.0.1 on a free port and is installed with apt-get
+# when PostgreSQL is missing. The caller stops it with stop_postgres (trap it).
 
 pg_bindir() {
     local initdb
@@ -10,6 +15,7 @@ pg_bindir() {
 }
 
 ensure_postgres() {
+    local data_dir=${1:-}
     if command -v pg_isready >/dev/null && pg_isready -q; then
         echo "PostgreSQL: using the server at ${PGHOST:-local socket}:${PGPORT:-5432}"
         return
@@ -24,25 +30,39 @@ ensure_postgres() {
     fi
     local run_as=()
     if [ "$(id -u)" -eq 0 ]; then
-        # initdb and postgres refuse to run as root.
+        # initdb and postgres refuse to run as root; the postgres user cannot
+        # enter root's home, so root's kept clusters live under /var/lib.
         run_as=(runuser -u postgres --)
+        [ -n "$data_dir" ] && data_dir=/var/lib/mcp-odoo/postgres-$(basename "$(dirname "$data_dir")")
     fi
-    PG_TMP_DIR=$(mktemp -d /tmp/mcp-odoo-pg.XXXXXX)
-    chmod 755 "$PG_TMP_DIR"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$PG_TMP_DIR"
+    # A throwaway cluster need not survive a crash: no fsync.
+    local fsync=on
+    if [ -z "$data_dir" ]; then
+        PG_TMP_DIR=$(mktemp -d /tmp/mcp-odoo-pg.XXXXXX)
+        data_dir=$PG_TMP_DIR/data
+        fsync=off
+    fi
+    mkdir -p "$(dirname "$data_dir")"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres "$(dirname "$data_dir")"
+        chmod 755 "$(dirname "$data_dir")"
+    fi
     export PGHOST=127.0.0.1 PGUSER=odoo
     PGPORT=$(scripts/free-port)
     export PGPORT
     unset PGPASSWORD
-    "${run_as[@]}" "$bindir/initdb" -D "$PG_TMP_DIR/data" -U odoo -A trust >/dev/null
-    "${run_as[@]}" "$bindir/pg_ctl" -D "$PG_TMP_DIR/data" -l "$PG_TMP_DIR/server.log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PG_TMP_DIR -c fsync=off" start >/dev/null
-    PG_STOP=("${run_as[@]}" "$bindir/pg_ctl" -D "$PG_TMP_DIR/data" -m fast stop)
-    trap 'stop_postgres' EXIT
-    echo "PostgreSQL: throwaway cluster on 127.0.0.1:$PGPORT"
+    if [ ! -e "$data_dir/PG_VERSION" ]; then
+        "${run_as[@]}" "$bindir/initdb" -D "$data_dir" -U odoo -A trust >/dev/null
+    fi
+    "${run_as[@]}" "$bindir/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w \
+        -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $(dirname "$data_dir") -c fsync=$fsync" \
+        start >/dev/null
+    PG_STOP=("${run_as[@]}" "$bindir/pg_ctl" -D "$data_dir" -m fast stop)
+    echo "PostgreSQL: cluster $data_dir on 127.0.0.1:$PGPORT"
 }
 
 stop_postgres() {
-    "${PG_STOP[@]}" >/dev/null 2>&1 || true
-    rm -rf "$PG_TMP_DIR"
+    [ -n "${PG_STOP:-}" ] && "${PG_STOP[@]}" >/dev/null 2>&1
+    [ -n "${PG_TMP_DIR:-}" ] && rm -rf "$PG_TMP_DIR"
+    return 0
 }
