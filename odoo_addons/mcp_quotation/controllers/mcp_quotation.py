@@ -3,7 +3,7 @@ import json
 from odoo import http
 from odoo.http import request
 
-from ..models.quotation_request import QuotationValidationError
+from ..exceptions import QuotationValidationError
 from ..tools.api import API_PATH, SEED_STATUS_PATH, SEED_SUBMIT_PATH, json_error
 
 MAX_BODY_BYTES = 64 * 1024

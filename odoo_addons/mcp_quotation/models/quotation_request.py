@@ -10,14 +10,18 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
 from odoo.fields import Command, Domain
 
+from ..addon_records import processing_cron, request_sequence
+from ..exceptions import QuotationValidationError
+from ..quotation_flow import STEPS, QuotationFlow
+from ..submission_records import resolve_lines, sales_assignment_errors
 from ..tools.api import API_PATH
 from ..tools.payload import (
     EMAIL_RE,
-    field_error,
     normalize_email,
     parse_payload,
     strip_secrets,
 )
+from ..tools.settings import read_setting
 
 _logger = logging.getLogger(__name__)
 
@@ -35,25 +39,7 @@ TRANSIENT_DB_ERRORS = (
     pg_errors.DeadlockDetected,
     pg_errors.LockNotAvailable,
 )
-DEFAULTS = {
-    "batch_size": 20,
-    "max_attempts": 3,
-    "stuck_timeout_minutes": 10,
-    "retry_delay_seconds": 30,
-}
 ESTIMATED_TIME = "a few seconds"
-FLOW_STEPS = ("partner", "salesperson", "lead", "opportunity", "sale_order", "products")
-
-
-class QuotationValidationError(ValidationError):
-    """Bad input: carries the ``{field, message}`` list for API callers."""
-
-    def __init__(self, errors):
-        self.errors = errors
-        message = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
-        super().__init__(f"Invalid quotation request: {message}")
-        # JSON-2 callers receive ``args`` as the error's ``arguments``.
-        self.args = (self.args[0], errors)
 
 
 def new_tracking_id(_records=None):
@@ -183,8 +169,7 @@ class QuotationRequest(models.Model):
     def create(self, vals_list):
         # The year in the name is UTC's: the user's own time zone would cost
         # the webhook a read of the user's partner, for nothing.
-        sequence = self._record_by_xmlid("ir.sequence", "seq_quotation_request")
-        sequence = sequence.sudo().with_context(tz="UTC")
+        sequence = request_sequence(self.env).sudo().with_context(tz="UTC")
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = sequence._next()
@@ -264,8 +249,8 @@ class QuotationRequest(models.Model):
         existing = self._find_by_idempotency_key(values["idempotency_key"])
         if existing:
             return {"created": False, **existing._acknowledgement()}
-        lines, record_errors = self._resolve_lines(values["lines"])
-        errors += record_errors + self._check_sales_assignment(values)
+        lines, record_errors = resolve_lines(self.env, values["lines"])
+        errors += record_errors + sales_assignment_errors(self.env, values)
         if errors:
             raise QuotationValidationError(errors)
         vals = {
@@ -300,74 +285,6 @@ class QuotationRequest(models.Model):
         if not key:
             return self.browse()
         return self.sudo().search([("idempotency_key", "=", key)], limit=1)
-
-    @api.model
-    def _resolve_lines(self, lines):
-        """Return ``(line values, errors)``, each product found by id or reference."""
-        Product = self.env["product.product"].sudo()
-        sellable = Domain("sale_ok", "=", True) & Domain(
-            "company_id", "in", [False, self.env.company.id]
-        )
-        resolved, errors = [], []
-        for line in lines:
-            prefix, ref = line["field_prefix"], line["product_ref"]
-            if product_id := line["product_id"]:
-                product = Product.search(sellable & Domain("id", "=", product_id))
-                if not product:
-                    errors.append(
-                        field_error(
-                            f"{prefix}product_id",
-                            f"no sellable product with id {product_id}",
-                        )
-                    )
-                    continue
-            elif not ref:
-                continue  # parse_payload already reported the missing product
-            else:
-                product = Product.search(
-                    sellable & Domain("default_code", "=ilike", ref), limit=2
-                ) or Product.search(sellable & Domain("name", "=ilike", ref), limit=2)
-                if len(product) != 1:
-                    message = (
-                        f"several products match {ref!r}; use a product id"
-                        if product
-                        else f"no sellable product matches {ref!r}"
-                    )
-                    errors.append(field_error(f"{prefix}product_ref", message))
-                    continue
-            price = line["price_unit"]
-            resolved.append(
-                {
-                    "product_id": product.id,
-                    "product_ref": ref or False,
-                    "quantity": line["quantity"],
-                    "price_unit": -1.0 if price is None else price,
-                }
-            )
-        return resolved, errors
-
-    @api.model
-    def _check_sales_assignment(self, values):
-        """Errors for a requested salesperson or team this company doesn't have."""
-        errors = []
-        company = self.env.company
-        if (user_id := values["user_id"]) and not self.env["res.users"].sudo().search(
-            [
-                ("id", "=", user_id),
-                ("share", "=", False),
-                ("company_ids", "in", company.id),
-            ]
-        ):
-            errors.append(
-                field_error("user_id", f"no active internal user with id {user_id}")
-            )
-        if (team_id := values["team_id"]) and not self.env["crm.team"].sudo().search(
-            [("id", "=", team_id), ("company_id", "in", [False, company.id])]
-        ):
-            errors.append(
-                field_error("team_id", f"no active sales team with id {team_id}")
-            )
-        return errors
 
     # ------------------------------------------------------------------
     # Documents returned to callers
@@ -413,9 +330,7 @@ class QuotationRequest(models.Model):
             "user_name": self.user_id.name or None,
             # jsonb does not keep key order; callers read the steps in flow order.
             "steps": {
-                step: self.steps[step]
-                for step in FLOW_STEPS
-                if step in (self.steps or {})
+                step: self.steps[step] for step in STEPS if step in (self.steps or {})
             },
             "urls": {
                 "partner": self._record_url(self.partner_id),
@@ -457,30 +372,11 @@ class QuotationRequest(models.Model):
     # Processing
     # ------------------------------------------------------------------
 
-    @api.model
-    def _setting(self, key):
-        value = self.env["ir.config_parameter"].sudo().get_param(f"mcp_quotation.{key}")
-        try:
-            return int(value) if value else DEFAULTS[key]
-        except ValueError:
-            return DEFAULTS[key]
-
     def _enqueue_audit(self):
         self.env["quotation.request.audit"]._enqueue(self)
 
-    @api.model
-    def _record_by_xmlid(self, model, name):
-        """This addon's record, by xml id, without env.ref()'s existence query.
-
-        The id lookup is cached; this runs on every webhook call.
-        """
-        res_id = self.env["ir.model.data"]._xmlid_to_res_id(f"mcp_quotation.{name}")
-        return self.env[model].browse(res_id)
-
     def _trigger_processing(self, at=None):
-        self._record_by_xmlid("ir.cron", "ir_cron_process_quotation_requests")._trigger(
-            at
-        )
+        processing_cron(self.env)._trigger(at)
 
     def _start_attempt(self):
         if not self.attempts:
@@ -528,10 +424,10 @@ class QuotationRequest(models.Model):
         self._enqueue_audit()
 
     def _handle_transient_failure(self, step, error):
-        if self.attempts >= self._setting("max_attempts"):
+        if self.attempts >= read_setting(self.env, "max_attempts"):
             self._mark_failed(step, f"gave up after {self.attempts} attempts: {error}")
             return
-        delay = self._setting("retry_delay_seconds") * 2 ** (self.attempts - 1)
+        delay = read_setting(self.env, "retry_delay_seconds") * 2 ** (self.attempts - 1)
         retry_at = fields.Datetime.now() + timedelta(seconds=delay)
         self.write(
             {
@@ -580,7 +476,7 @@ class QuotationRequest(models.Model):
     def _requeue_stuck(self):
         """Requeue requests left in processing by a worker that died."""
         limit = fields.Datetime.now() - timedelta(
-            minutes=self._setting("stuck_timeout_minutes")
+            minutes=read_setting(self.env, "stuck_timeout_minutes")
         )
         stuck = self.search(
             [
@@ -591,7 +487,7 @@ class QuotationRequest(models.Model):
         for request in stuck:
             # A live worker holds its request's row lock, so only abandoned
             # requests can be locked here.
-            if request.attempts >= self._setting("max_attempts"):
+            if request.attempts >= read_setting(self.env, "max_attempts"):
                 request._mark_failed(
                     "processing", "the worker processing it stopped responding"
                 )
@@ -623,7 +519,7 @@ class QuotationRequest(models.Model):
             | Domain("next_attempt_at", "<=", fields.Datetime.now())
         )
         for candidate in self.search(
-            queued, limit=self._setting("batch_size"), order="id"
+            queued, limit=read_setting(self.env, "batch_size"), order="id"
         ):
             request = candidate.try_lock_for_update()
             if not request or request.state != "queued":
@@ -642,193 +538,3 @@ class QuotationRequest(models.Model):
         # Any remaining requests make the cron run again straight away.
         Cron._commit_progress(remaining=self.search_count(queued))
         self.env["quotation.request.audit"]._trigger_shipping()
-
-
-class QuotationFlow:
-    """partner -> salesperson -> lead -> opportunity -> sale order -> lines.
-
-    ``step`` always names the step under way, for progress and errors. Its
-    environment carries `_run_flow`'s mail context to every record it creates.
-    """
-
-    def __init__(self, request):
-        self.request = request
-        self.env = request.env
-        self.step = "starting"
-        self.steps = {}
-        self.partner = self.env["res.partner"]
-        self.salesperson = self.env["res.users"]
-        self.team = self.env["crm.team"]
-        self.opportunity = self.env["crm.lead"]
-        self.order = self.env["sale.order"]
-
-    def _begin(self, step):
-        self.step = step
-        self.request.progress = step[:1].upper() + step[1:]
-
-    def run(self):
-        self._begin("finding the customer")
-        self.partner = self._find_or_create_partner()
-        self._begin("choosing the salesperson")
-        self.team, self.salesperson = self._choose_salesperson()
-        self._begin("creating the lead")
-        lead = self._create_lead()
-        self._begin("converting the lead to an opportunity")
-        self._convert_to_opportunity(lead)
-        self._begin("creating the quotation")
-        self._create_sale_order()
-        self._begin("posting notes")
-        self._post_notes()
-
-    def _find_or_create_partner(self):
-        request = self.request
-        Partner = self.env["res.partner"]
-        partner = Partner.search(
-            [
-                ("email_normalized", "=", request.email),
-                ("company_id", "in", [False, request.company_id.id]),
-            ],
-            order="is_company, id",
-            limit=1,
-        )
-        if partner:
-            self.steps["partner"] = (
-                f"Existing customer: {partner.display_name} (ID: {partner.id})"
-            )
-            return partner
-        contact_vals = {
-            "email": request.email,
-            "phone": request.phone or False,
-            "customer_rank": 1,
-        }
-        if request.contact_name and request.contact_name != request.partner_name:
-            company = Partner.search(
-                [("is_company", "=", True), ("name", "=ilike", request.partner_name)],
-                limit=1,
-            ) or Partner.create(
-                {"name": request.partner_name, "is_company": True, "customer_rank": 1}
-            )
-            partner = Partner.create(
-                {
-                    **contact_vals,
-                    "name": request.contact_name,
-                    "parent_id": company.id,
-                    "type": "contact",
-                }
-            )
-        else:
-            partner = Partner.create(
-                {**contact_vals, "name": request.partner_name, "is_company": True}
-            )
-        self.steps["partner"] = (
-            f"New customer created: {partner.display_name} (ID: {partner.id})"
-        )
-        return partner
-
-    def _choose_salesperson(self):
-        request = self.request
-        team = (
-            request.requested_team_id
-            or request.company_id.mcp_quotation_team_id
-            or self.env["crm.team"].search(
-                [("company_id", "in", [False, request.company_id.id])], limit=1
-            )
-        )
-        if request.requested_user_id:
-            user = request.requested_user_id
-            self.steps["salesperson"] = f"Requested salesperson: {user.name}"
-            return team, user
-        cron_user = request._record_by_xmlid(
-            "ir.cron", "ir_cron_process_quotation_requests"
-        ).user_id
-        members = team.member_ids.filtered(
-            lambda user: user.active and not user.share and user != cron_user
-        )
-        if not members:
-            self.steps["salesperson"] = "No salesperson available in the sales team"
-            return team, self.env["res.users"]
-        open_counts = dict(
-            self.env["crm.lead"]._read_group(
-                [
-                    ("user_id", "in", members.ids),
-                    ("type", "=", "opportunity"),
-                    ("won_status", "=", "pending"),
-                ],
-                ["user_id"],
-                ["__count"],
-            )
-        )
-        # Least open opportunities first; the lowest id breaks ties.
-        user = min(members, key=lambda member: (open_counts.get(member, 0), member.id))
-        self.steps["salesperson"] = (
-            f"Assigned to {user.name} ({open_counts.get(user, 0)} open opportunities)"
-        )
-        return team, user
-
-    def _create_lead(self):
-        request = self.request
-        lead = self.env["crm.lead"].create(
-            {
-                "name": request.lead_name or f"Quotation request {request.name}",
-                "type": "lead",
-                "partner_id": self.partner.id,
-                "contact_name": request.contact_name or False,
-                "partner_name": request.partner_name,
-                "email_from": request.email,
-                "phone": request.phone or False,
-                "description": request.notes or False,
-                "team_id": self.team.id,
-                "user_id": self.salesperson.id,
-                "company_id": request.company_id.id,
-            }
-        )
-        self.steps["lead"] = f"Lead created: {lead.name} (ID: {lead.id})"
-        return lead
-
-    def _convert_to_opportunity(self, lead):
-        lead.convert_opportunity(
-            self.partner,
-            user_ids=self.salesperson.ids or False,
-            team_id=self.team.id or False,
-        )
-        self.opportunity = lead
-        self.steps["opportunity"] = f"Converted to opportunity (ID: {lead.id})"
-
-    def _create_sale_order(self):
-        request = self.request
-        order_lines = []
-        for line in request.line_ids:
-            line_vals = {
-                "product_id": line.product_id.id,
-                "product_uom_qty": line.quantity,
-            }
-            if line.price_unit >= 0:
-                line_vals["price_unit"] = line.price_unit
-            order_lines.append(Command.create(line_vals))
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.partner.id,
-                "opportunity_id": self.opportunity.id,
-                # Set explicitly: the default would be the cron's own user.
-                "user_id": self.salesperson.id or False,
-                "team_id": self.team.id or False,
-                "origin": request.tracking_id,
-                "company_id": request.company_id.id,
-                "order_line": order_lines,
-            }
-        )
-        self.order = order
-        self.steps["sale_order"] = f"Quotation: {order.name} (ID: {order.id})"
-        self.steps["products"] = "; ".join(
-            f"{line.product_id.display_name} x {line.product_uom_qty:g} at "
-            f"{line.price_unit:.2f} {order.currency_id.name}"
-            for line in order.order_line
-        )
-
-    def _post_notes(self):
-        request_link = self.request._get_html_link()
-        body = Markup(self.env._("Created from quotation request %(request)s.")) % {
-            "request": request_link
-        }
-        self.opportunity._message_log(body=body)
-        self.order._message_log(body=body)

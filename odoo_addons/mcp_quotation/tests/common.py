@@ -4,6 +4,8 @@ from unittest.mock import patch
 
 from odoo.tests import TransactionCase, new_test_user
 
+from ..tools.settings import param_key
+
 
 class QuotationCase(TransactionCase):
     """Demo-like products, a two-person sales team and a local audit folder."""
@@ -48,7 +50,7 @@ class QuotationCase(TransactionCase):
 
     @classmethod
     def set_param(cls, key, value):
-        cls.env["ir.config_parameter"].sudo().set_param(f"mcp_quotation.{key}", value)
+        cls.env["ir.config_parameter"].sudo().set_param(param_key(key), value)
 
     def payload(self, **overrides):
         """The earlier system's flat payload, as a voice agent sends it."""

@@ -6,7 +6,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from ..models.quotation_request import QuotationFlow
+from ..quotation_flow import QuotationFlow
 from .common import QuotationCase
 
 # Set by scripts/odoo-addon-tests, which starts a local S3 server (moto).

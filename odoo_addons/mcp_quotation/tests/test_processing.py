@@ -6,7 +6,7 @@ from psycopg2 import errors as pg_errors
 from odoo import fields
 from odoo.tests import tagged
 
-from ..models.quotation_request import QuotationFlow
+from ..quotation_flow import QuotationFlow
 from .common import QuotationCase
 
 

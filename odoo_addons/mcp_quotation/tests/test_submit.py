@@ -4,7 +4,7 @@ from odoo.exceptions import AccessError, ConcurrencyError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..models.quotation_request import QuotationValidationError
+from ..exceptions import QuotationValidationError
 from .common import QuotationCase
 
 
