@@ -1,1 +1,7 @@
-from . import test_audit, test_payload, test_processing, test_routes, test_submit
+from . import (
+    test_audit,
+    test_payload,
+    test_processing,
+    test_routes,
+    test_submit,
+)

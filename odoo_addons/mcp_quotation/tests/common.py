@@ -1,14 +1,15 @@
+import json
 import shutil
 import tempfile
 from unittest.mock import patch
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 from ..tools.settings import param_key
 
 
-class QuotationCase(TransactionCase):
-    """Demo-like products, a two-person sales team and a local audit folder."""
+class CronCase(TransactionCase):
+    """Cron methods run with their progress commits turned into no-ops."""
 
     @classmethod
     def setUpClass(cls):
@@ -21,6 +22,14 @@ class QuotationCase(TransactionCase):
                 lambda self, processed=0, **kwargs: float("inf"),
             )
         )
+
+
+class QuotationCase(CronCase):
+    """Demo-like products, a two-person sales team and a local audit folder."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         Product = cls.env["product.product"]
         cls.robot = Product.create(
             {"name": "Robot PUDU", "default_code": "PUDU-01", "list_price": 15950.0}
@@ -66,6 +75,14 @@ class QuotationCase(TransactionCase):
             **overrides,
         }
 
+    def lines_payload(self, lines, **overrides):
+        """The same payload with a ``lines`` list instead of the flat product keys."""
+        flat = {"product_id", "product_qty", "product_price"}
+        payload = self.payload(**overrides)
+        return {key: payload[key] for key in payload if key not in flat} | {
+            "lines": lines
+        }
+
     def submit(self, payload=None, **kwargs):
         """Submit and return the stored request."""
         ack = self.env["quotation.request"].submit_request(
@@ -80,3 +97,30 @@ class QuotationCase(TransactionCase):
 
     def ship_audit(self):
         self.env["quotation.request.audit"]._cron_ship()
+
+
+class ApiCase(HttpCase, QuotationCase):
+    """Calls the routes with the API key of a Quotation Requests user."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent = new_test_user(
+            cls.env,
+            login="voice_agent",
+            groups="mcp_quotation.mcp_quotation_group_user",
+        )
+        cls.api_key = (
+            cls.env["res.users.apikeys"]
+            .with_user(cls.agent)
+            .sudo()
+            ._generate(None, "voice agent", None)
+        )
+
+    def call(self, path, body=None, *, key=None, headers=None, raw=None, method=None):
+        headers = {"Authorization": f"Bearer {key or self.api_key}", **(headers or {})}
+        if body is None and raw is None:
+            return self.url_open(path, headers=headers, method=method)
+        headers["Content-Type"] = "application/json"
+        data = raw if raw is not None else json.dumps(body)
+        return self.url_open(path, data=data, headers=headers, method=method)
