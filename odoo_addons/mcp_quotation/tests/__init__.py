@@ -1,4 +1,5 @@
 from . import (
+    test_api_examples,
     test_audit,
     test_payload,
     test_processing,
