@@ -1,6 +1,7 @@
 import logging
 import secrets
 import time
+import traceback
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
@@ -103,6 +104,12 @@ class QuotationRequest(models.Model):
     attempts = fields.Integer(readonly=True, copy=False)
     next_attempt_at = fields.Datetime(readonly=True, copy=False)
     error = fields.Text(readonly=True, copy=False)
+    error_traceback = fields.Text(
+        readonly=True,
+        copy=False,
+        groups="mcp_quotation.mcp_quotation_group_manager",
+        help="Where the last unexpected failure happened; callers see only the error.",
+    )
     started_at = fields.Datetime(readonly=True, copy=False)
     completed_at = fields.Datetime(readonly=True, copy=False)
     # Measured, not computed from the datetimes: those are stored to the second.
@@ -190,6 +197,7 @@ class QuotationRequest(models.Model):
                 "state": "queued",
                 "progress": "Queued",
                 "error": False,
+                "error_traceback": False,
                 "next_attempt_at": False,
             }
         )
@@ -390,6 +398,7 @@ class QuotationRequest(models.Model):
                 "started_at": fields.Datetime.now(),
                 "attempts": self.attempts + 1,
                 "error": False,
+                "error_traceback": False,
             }
         )
 
@@ -414,10 +423,10 @@ class QuotationRequest(models.Model):
         except TRANSIENT_DB_ERRORS as error:
             self._handle_transient_failure(flow.step, error)
         except Exception as error:  # noqa: BLE001 - any failure becomes data
-            _logger.info(
-                "Quotation request %s failed at %s: %s", self.name, flow.step, error
+            _logger.exception(
+                "Quotation request %s failed while %s", self.name, flow.step
             )
-            self._mark_failed(flow.step, str(error))
+            self._mark_failed(flow.step, str(error), traceback.format_exc())
         else:
             self._mark_completed(flow)
         self.duration = time.perf_counter() - started
@@ -439,9 +448,13 @@ class QuotationRequest(models.Model):
         )
         self._trigger_processing(retry_at)
 
-    def _mark_failed(self, step, message):
+    def _mark_failed(self, step, message, error_traceback=False):
         self.write(
-            {**self._end_values("failed", f"Failed while {step}"), "error": message}
+            {
+                **self._end_values("failed", f"Failed while {step}"),
+                "error": message,
+                "error_traceback": error_traceback,
+            }
         )
         self._message_log(
             body=self.env._(
