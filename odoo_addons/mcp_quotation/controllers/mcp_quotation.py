@@ -13,11 +13,11 @@ from odoo.http import request
 from ..tools.api import (
     API_PATH,
     BAD_JSON_MESSAGE,
+    BODY_TOO_LARGE_MESSAGE,
     LEGACY_STATUS_PATH,
     LEGACY_SUBMIT_PATH,
+    MAX_BODY_BYTES,
 )
-
-MAX_BODY_BYTES = 64 * 1024
 
 
 def require_method(method):
@@ -36,7 +36,7 @@ def read_body(httprequest):
         # A chunked body has no Content-Length, so measure what was read too.
         if len(raw) <= MAX_BODY_BYTES:
             return raw
-    raise RequestEntityTooLarge(f"The body must be at most {MAX_BODY_BYTES} bytes.")
+    raise RequestEntityTooLarge(BODY_TOO_LARGE_MESSAGE)
 
 
 class McpQuotationController(http.Controller):

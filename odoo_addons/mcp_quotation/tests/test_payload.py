@@ -1,6 +1,9 @@
+import re
+
 from odoo.tests import BaseCase, tagged
 
-from ..tools.payload import parse_payload, strip_secrets
+from ..tools import api as api_contract
+from ..tools.payload import SECRET_KEY_RE, parse_payload, strip_secrets
 
 VALID = {"partner_name": "A", "email": "a@b.co"}
 
@@ -183,3 +186,23 @@ class TestPayload(BaseCase):
         """A credential sent in the body is no error; it is redacted, never used."""
         _request, errors = parse_payload({**VALID, "product_id": 1, "api_key": "k"})
         self.assertEqual(errors, [])
+
+    def test_cookies_are_redacted_as_in_the_bridge(self):
+        """Cookies are secrets too, as in the bridge's audit documents."""
+        self.assertEqual(
+            strip_secrets({"Cookie": "session_id=abc", "set_cookie": "x", "n": 1}),
+            {"Cookie": "[redacted]", "set_cookie": "[redacted]", "n": 1},
+        )
+
+    def test_secret_key_pattern_is_the_bridges(self):
+        """The addon redacts exactly the keys the bridge's audit log redacts."""
+        self.assertEqual(
+            SECRET_KEY_RE.pattern,
+            r"pass(word)?|secret|token|api[_-]?key|authorization|credential|cookie",
+        )
+        self.assertTrue(SECRET_KEY_RE.flags & re.IGNORECASE)
+
+    def test_body_limit_is_64_kib_in_the_api_contract(self):
+        """The API's contract module holds the 64 KiB body limit and its message."""
+        self.assertEqual(api_contract.MAX_BODY_BYTES, 64 * 1024)
+        self.assertIn("65536 bytes", api_contract.BODY_TOO_LARGE_MESSAGE)

@@ -2,7 +2,7 @@ import json
 
 from odoo.tests import new_test_user, tagged
 
-from ..controllers.mcp_quotation import MAX_BODY_BYTES
+from ..tools.api import MAX_BODY_BYTES
 from .common import ApiCase
 
 API = "/mcp_quotation/v1/quotations"

@@ -12,6 +12,9 @@ LEGACY_SUBMIT_PATH = "/api/quotation/async"
 LEGACY_STATUS_PATH = "/api/quotation/status"
 # Every path under these answers errors in the API's shape, unknown ones too.
 API_PREFIXES = ("/mcp_quotation/v1", "/api/quotation")
+# Larger bodies are refused before they are read further; the bridge, which
+# proxies to these routes, refuses them too.
+MAX_BODY_BYTES = 64 * 1024
 
 ERROR_CODES = {
     400: "bad_request",
@@ -28,6 +31,7 @@ UNAUTHORIZED_MESSAGE = "A valid Odoo API key is required: Authorization: Bearer 
 FORBIDDEN_MESSAGE = "This API key's user may not do that."
 INTERNAL_ERROR_MESSAGE = "Internal error; nothing was stored."
 BAD_JSON_MESSAGE = "The body is not valid JSON."
+BODY_TOO_LARGE_MESSAGE = f"The body must be at most {MAX_BODY_BYTES} bytes."
 VALIDATION_MESSAGE = "The quotation request is invalid; nothing was stored."
 
 

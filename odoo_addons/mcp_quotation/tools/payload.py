@@ -18,8 +18,10 @@ MAX_NOTES_LENGTH = 4096
 MAX_LINES = 100
 MAX_KEY_LENGTH = 128
 # Keys whose values never reach the database, the chatter or an audit document.
+# The bridge's audit log redacts the same keys (bridge/audit.py).
 SECRET_KEY_RE = re.compile(
-    r"(pass(word)?|secret|token|api[_-]?key|authorization|credential)", re.IGNORECASE
+    r"pass(word)?|secret|token|api[_-]?key|authorization|credential|cookie",
+    re.IGNORECASE,
 )
 REDACTED = "[redacted]"
 
