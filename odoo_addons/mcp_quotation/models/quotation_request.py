@@ -41,6 +41,10 @@ TRANSIENT_DB_ERRORS = (
     pg_errors.LockNotAvailable,
 )
 ESTIMATED_TIME = "a few seconds"
+# A live worker holds its request's row lock for the whole flow, except
+# between committing "processing" and locking the row again: a request in
+# processing whose row lock is free after this grace has no live worker.
+ABANDONED_AFTER = timedelta(seconds=10)
 
 
 def new_tracking_id(_records=None):
@@ -486,18 +490,16 @@ class QuotationRequest(models.Model):
             }
         )
 
-    def _requeue_stuck(self):
+    def _requeue_abandoned(self):
         """Requeue requests left in processing by a worker that died."""
-        limit = fields.Datetime.now() - timedelta(
-            minutes=read_setting(self.env, "stuck_timeout_minutes")
-        )
-        stuck = self.search(
+        started_before = fields.Datetime.now() - ABANDONED_AFTER
+        abandoned = self.search(
             [
                 ("state", "=", "processing"),
-                ("started_at", "<", limit),
+                ("started_at", "<", started_before),
             ]
         ).try_lock_for_update()
-        for request in stuck:
+        for request in abandoned:
             # A live worker holds its request's row lock, so only abandoned
             # requests can be locked here.
             if request.attempts >= read_setting(self.env, "max_attempts"):
@@ -519,13 +521,13 @@ class QuotationRequest(models.Model):
                     "Requeued: the worker processing it stopped responding."
                 )
             )
-        return stuck
+        return abandoned
 
     @api.model
     def _cron_process_queue(self):
         """Cron: process queued requests, a locked batch at a time."""
         Cron = self.env["ir.cron"]
-        if self._requeue_stuck():
+        if self._requeue_abandoned():
             Cron._commit_progress(0)
         queued = Domain("state", "=", "queued") & (
             Domain("next_attempt_at", "=", False)
@@ -538,13 +540,15 @@ class QuotationRequest(models.Model):
             if not request or request.state != "queued":
                 continue  # another worker has it
             request._start_attempt()
+            attempt = request.attempts
             # Committed so the UI and the status route show "processing", and
             # a worker that dies from here on leaves a request to requeue.
             Cron._commit_progress(0)
             # The commit released the row lock; hold it again while the flow
-            # runs, so the stuck-request recovery cannot take this request.
+            # runs, so that no other run takes this request as abandoned. If
+            # one did in the gap, the request is no longer this attempt's.
             request = request.try_lock_for_update()
-            if request:
+            if request and (request.state, request.attempts) == ("processing", attempt):
                 request.with_company(request.company_id)._run_flow()
             if not Cron._commit_progress(1):
                 break

@@ -27,12 +27,6 @@ class ResConfigSettings(models.TransientModel):
         default=DEFAULTS["retry_delay_seconds"],
         help="Doubled after each further attempt.",
     )
-    mcp_quotation_stuck_timeout_minutes = fields.Integer(
-        string="Stuck Timeout (min)",
-        config_parameter=param_key("stuck_timeout_minutes"),
-        default=DEFAULTS["stuck_timeout_minutes"],
-        help="A request in Processing for longer, with no live worker, is requeued.",
-    )
     mcp_quotation_s3_bucket = fields.Char(
         string="S3 Bucket",
         config_parameter=param_key("s3_bucket"),

@@ -3,6 +3,7 @@ from . import (
     test_audit,
     test_payload,
     test_processing,
+    test_recovery,
     test_routes,
     test_submit,
 )

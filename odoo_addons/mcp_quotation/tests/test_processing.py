@@ -156,32 +156,6 @@ class TestProcessing(QuotationCase):
         self.process()
         self.assertEqual(request.state, "queued")
 
-    def test_stuck_request_is_requeued_and_processed(self):
-        """A request a dead worker left in processing is picked up again."""
-        self.set_param("stuck_timeout_minutes", 10)
-        request = self.submit()
-        request.write(
-            {
-                "state": "processing",
-                "attempts": 1,
-                "started_at": fields.Datetime.now() - timedelta(minutes=11),
-            }
-        )
-        self.process()
-        self.assertEqual(request.state, "completed")
-        self.assertEqual(request.attempts, 2)
-        self.assertTrue(
-            request.message_ids.filtered(lambda message: "Requeued" in message.body)
-        )
-
-    def test_recent_processing_request_is_left_alone(self):
-        """A request another worker started recently is not taken over."""
-        request = self.submit()
-        request.write({"state": "processing", "started_at": fields.Datetime.now()})
-        self.process()
-        self.assertEqual(request.state, "processing")
-        self.assertFalse(request.sale_order_id)
-
     def test_ui_actions_retry_cancel_and_process_now(self):
         """Managers can retry a failure, cancel a queued request, process at once."""
         failed = self.submit(self.payload(email="f@acme.example"))

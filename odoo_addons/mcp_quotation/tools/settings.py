@@ -9,7 +9,6 @@ DEFAULTS = {
     "batch_size": 20,
     "max_attempts": 3,
     "retry_delay_seconds": 30,
-    "stuck_timeout_minutes": 10,
     "s3_prefix": "mcp-odoo-logs",
 }
 
