@@ -10,6 +10,7 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
 from odoo.fields import Command, Domain
+from odoo.tools import SQL
 
 from ..addon_records import processing_cron, request_sequence
 from ..exceptions import QuotationValidationError
@@ -23,6 +24,7 @@ from ..tools.payload import (
     strip_secrets,
 )
 from ..tools.settings import read_setting
+from ..tools.wait_estimate import ESTIMATE_SAMPLE, describe_wait, estimated_seconds
 
 _logger = logging.getLogger(__name__)
 
@@ -40,7 +42,6 @@ TRANSIENT_DB_ERRORS = (
     pg_errors.DeadlockDetected,
     pg_errors.LockNotAvailable,
 )
-ESTIMATED_TIME = "a few seconds"
 # A live worker holds its request's row lock for the whole flow, except
 # between committing "processing" and locking the row again: a request in
 # processing whose row lock is free after this grace has no live worker.
@@ -102,7 +103,6 @@ class QuotationRequest(models.Model):
         default="queued",
         readonly=True,
         copy=False,
-        index=True,
     )
     progress = fields.Char(readonly=True, copy=False, default="Queued")
     attempts = fields.Integer(readonly=True, copy=False)
@@ -157,6 +157,9 @@ class QuotationRequest(models.Model):
     _idempotency_key_unique = models.Constraint(
         "UNIQUE(idempotency_key)", "This idempotency key was already used."
     )
+    # The queue's look-ups: a state's requests in id order, for the cron and
+    # for the wait estimate of every acknowledgement.
+    _state_id_index = models.Index("(state, id)")
 
     # The UI creates requests without submit_request(); these hold for both.
     @api.constrains("email")
@@ -316,8 +319,32 @@ class QuotationRequest(models.Model):
                 "Quotation request %(name)s accepted; follow it at its status_url.",
                 name=self.name,
             ),
-            "estimated_time": ESTIMATED_TIME,
+            "estimated_time": describe_wait(self._estimated_wait()),
         }
+
+    def _estimated_wait(self):
+        """Seconds until this request ends, from the queue ahead and recent pace."""
+        if self.state not in ("queued", "processing"):
+            return 0.0
+        self.flush_model(["state", "duration"])
+        # One query on the (state, id) index: the acknowledgement must stay as
+        # fast as the webhook's own answer.
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT (SELECT count(*) FROM quotation_request
+                         WHERE state IN ('queued', 'processing') AND id < %(id)s),
+                       (SELECT avg(duration) FROM (
+                            SELECT duration FROM quotation_request
+                             WHERE state = 'completed'
+                             ORDER BY id DESC LIMIT %(sample)s) AS recent)
+                """,
+                id=self.id,
+                sample=ESTIMATE_SAMPLE,
+            )
+        )
+        ahead, pace = self.env.cr.fetchone()
+        return estimated_seconds(ahead, pace)
 
     def _record_url(self, record):
         return (

@@ -6,4 +6,5 @@ from . import (
     test_recovery,
     test_routes,
     test_submit,
+    test_wait_estimate,
 )

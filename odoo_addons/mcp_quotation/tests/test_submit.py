@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import AccessError, ConcurrencyError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -141,3 +142,25 @@ class TestSubmit(QuotationCase):
     def test_unknown_keys_are_rejected_and_nothing_is_stored(self):
         """A key the request does not know is refused, not silently dropped."""
         self.assert_rejected(self.payload(discount_percent=20), {"discount_percent"})
+
+    def test_estimated_time_follows_the_queue_and_recent_durations(self):
+        """The estimate grows with the requests ahead and the recent pace."""
+        Request = self.env["quotation.request"]
+        first = Request.submit_request(self.payload(email="e0@acme.example"))
+        self.assertEqual(first["estimated_time"], "about 3 seconds")
+        done = self.submit(self.payload(email="e1@acme.example")) | self.submit(
+            self.payload(email="e2@acme.example")
+        )
+        for request, duration in zip(done, (3.0, 4.0), strict=True):
+            request.write(
+                {
+                    "state": "completed",
+                    "duration": duration,
+                    "completed_at": fields.Datetime.now(),
+                }
+            )
+        for index in range(2):
+            self.submit(self.payload(email=f"q{index}@acme.example"))
+        # Ahead: the first request and two more; each takes 3.5 s lately.
+        ack = Request.submit_request(self.payload(email="last@acme.example"))
+        self.assertEqual(ack["estimated_time"], "about 14 seconds")
