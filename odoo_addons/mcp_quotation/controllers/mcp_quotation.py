@@ -1,82 +1,86 @@
 import json
 
+from werkzeug.exceptions import (
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+)
+
 from odoo import http
 from odoo.http import request
 
-from ..models.quotation_request import QuotationValidationError
-from ..tools.api import API_PATH, SEED_STATUS_PATH, SEED_SUBMIT_PATH, json_error
+from ..tools.api import (
+    API_PATH,
+    BAD_JSON_MESSAGE,
+    BODY_TOO_LARGE_MESSAGE,
+    LEGACY_STATUS_PATH,
+    LEGACY_SUBMIT_PATH,
+    MAX_BODY_BYTES,
+)
 
-MAX_BODY_BYTES = 64 * 1024
+
+def require_method(method):
+    """Refuse any other method than ``method`` with 405."""
+    # The routes match every method, so that a wrong one reaches
+    # ir.http._handle_error and is answered in the API's shape.
+    if request.httprequest.method != method:
+        raise MethodNotAllowed(valid_methods=[method])
+
+
+def read_body(httprequest):
+    """The request's body, refused above ``MAX_BODY_BYTES`` before it is parsed."""
+    if (httprequest.content_length or 0) <= MAX_BODY_BYTES:
+        # Cached: Odoo re-runs the whole handler after a concurrency error.
+        raw = httprequest.get_data()
+        # A chunked body has no Content-Length, so measure what was read too.
+        if len(raw) <= MAX_BODY_BYTES:
+            return raw
+    raise RequestEntityTooLarge(BODY_TOO_LARGE_MESSAGE)
 
 
 class McpQuotationController(http.Controller):
     @http.route(
-        [API_PATH, SEED_SUBMIT_PATH],
+        [API_PATH, LEGACY_SUBMIT_PATH],
         type="http",
         auth="bearer",
-        methods=["POST"],
         csrf=False,
         save_session=False,
     )
     def submit_quotation_request(self):
         """Store a quotation request and answer at once with its tracking id."""
-        httprequest = request.httprequest
-        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
-            return self._too_large()
-        # Cached: Odoo re-runs the whole handler after a concurrency error.
-        # A chunked body has no Content-Length, so measure what was read too.
-        raw = httprequest.get_data()
-        if len(raw) > MAX_BODY_BYTES:
-            return self._too_large()
+        require_method("POST")
         try:
-            body = json.loads(raw)
-        except ValueError:
-            return json_error(400, "bad_request", "The body is not valid JSON.")
-        try:
-            acknowledgement = request.env["quotation.request"].submit_request(
-                body,
-                idempotency_key=httprequest.headers.get("Idempotency-Key"),
-                source="webhook",
-            )
-        except QuotationValidationError as error:
-            return json_error(
-                422,
-                "validation_error",
-                "The quotation request is invalid; nothing was stored.",
-                errors=error.errors,
-            )
+            body = json.loads(read_body(request.httprequest))
+        except ValueError as error:
+            raise BadRequest(BAD_JSON_MESSAGE) from error
+        acknowledgement = request.env["quotation.request"].submit_request(
+            body,
+            idempotency_key=request.httprequest.headers.get("Idempotency-Key"),
+            source="webhook",
+        )
         status = 202 if acknowledgement.pop("created") else 200
         return request.make_json_response(acknowledgement, status=status)
 
     @http.route(
         [
             f"{API_PATH}/<string:tracking_id>",
-            f"{SEED_STATUS_PATH}/<string:tracking_id>",
+            f"{LEGACY_STATUS_PATH}/<string:tracking_id>",
         ],
         type="http",
         auth="bearer",
-        methods=["GET"],
+        csrf=False,
         readonly=True,
         save_session=False,
     )
     def quotation_request_status(self, tracking_id):
         """The request's status document."""
+        require_method("GET")
         quotation_request = request.env["quotation.request"].search(
             [("tracking_id", "=", tracking_id)], limit=1
         )
         if not quotation_request:
-            return json_error(
-                404,
-                "not_found",
-                f"No quotation request with tracking id {tracking_id!r}.",
-            )
+            raise NotFound(f"No quotation request with tracking id {tracking_id!r}.")
         # Found with the caller's rights; the linked order, opportunity and
         # customer are part of the answer even where the caller can't open them.
         return request.make_json_response(quotation_request.sudo()._status_document())
-
-    def _too_large(self):
-        return json_error(
-            413,
-            "payload_too_large",
-            f"The body must be at most {MAX_BODY_BYTES} bytes.",
-        )

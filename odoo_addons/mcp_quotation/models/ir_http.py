@@ -1,23 +1,23 @@
 import logging
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from odoo import models
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.http import request
 
-from ..tools.api import API_PATH_PREFIXES, json_error
+from ..exceptions import QuotationValidationError
+from ..tools.api import (
+    ERROR_CODES,
+    FORBIDDEN_MESSAGE,
+    INTERNAL_ERROR_MESSAGE,
+    UNAUTHORIZED_MESSAGE,
+    VALIDATION_MESSAGE,
+    is_api_path,
+    json_error,
+)
 
 _logger = logging.getLogger(__name__)
-
-HTTP_ERROR_CODES = {
-    400: "bad_request",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-}
 
 
 class IrHttp(models.AbstractModel):
@@ -25,22 +25,22 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _handle_error(cls, exception):
-        """Answer errors on the quotation API in JSON, without stack traces."""
-        if not request.httprequest.path.startswith(API_PATH_PREFIXES):
+        """Answer every error on the quotation API in its JSON shape, no traceback."""
+        if not is_api_path(request.httprequest.path):
             return super()._handle_error(exception)
-        if isinstance(exception, HTTPException) and exception.code == 401:
-            response = json_error(
-                401,
-                "unauthorized",
-                "A valid Odoo API key is required: Authorization: Bearer <key>.",
-            )
+        code = getattr(exception, "code", None)
+        if isinstance(exception, HTTPException) and code == 401:
+            response = json_error(401, UNAUTHORIZED_MESSAGE)
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
-        if isinstance(exception, HTTPException) and exception.code in HTTP_ERROR_CODES:
-            return json_error(
-                exception.code, HTTP_ERROR_CODES[exception.code], exception.description
-            )
+        if isinstance(exception, HTTPException) and code in ERROR_CODES:
+            response = json_error(code, exception.description)
+            if isinstance(exception, MethodNotAllowed) and exception.valid_methods:
+                response.headers["Allow"] = ", ".join(exception.valid_methods)
+            return response
+        if isinstance(exception, QuotationValidationError):
+            return json_error(422, VALIDATION_MESSAGE, errors=exception.errors)
         if isinstance(exception, (AccessDenied, AccessError)):
-            return json_error(403, "forbidden", "This API key's user may not do that.")
+            return json_error(403, FORBIDDEN_MESSAGE)
         _logger.exception("Quotation API error on %s", request.httprequest.path)
-        return json_error(500, "internal_error", "Internal error; nothing was stored.")
+        return json_error(500, INTERNAL_ERROR_MESSAGE)

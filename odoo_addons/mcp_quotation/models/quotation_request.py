@@ -1,6 +1,7 @@
 import logging
 import secrets
 import time
+import traceback
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
@@ -9,15 +10,21 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
 from odoo.fields import Command, Domain
+from odoo.tools import SQL
 
+from ..addon_records import processing_cron, request_sequence
+from ..exceptions import QuotationValidationError
+from ..quotation_flow import STEPS, QuotationFlow
+from ..submission_records import resolve_lines, sales_assignment_errors
 from ..tools.api import API_PATH
 from ..tools.payload import (
     EMAIL_RE,
-    field_error,
     normalize_email,
     parse_payload,
     strip_secrets,
 )
+from ..tools.settings import read_setting
+from ..tools.wait_estimate import ESTIMATE_SAMPLE, describe_wait, estimated_seconds
 
 _logger = logging.getLogger(__name__)
 
@@ -35,25 +42,10 @@ TRANSIENT_DB_ERRORS = (
     pg_errors.DeadlockDetected,
     pg_errors.LockNotAvailable,
 )
-DEFAULTS = {
-    "batch_size": 20,
-    "max_attempts": 3,
-    "stuck_timeout_minutes": 10,
-    "retry_delay_seconds": 30,
-}
-ESTIMATED_TIME = "a few seconds"
-FLOW_STEPS = ("partner", "salesperson", "lead", "opportunity", "sale_order", "products")
-
-
-class QuotationValidationError(ValidationError):
-    """Bad input: carries the ``{field, message}`` list for API callers."""
-
-    def __init__(self, errors):
-        self.errors = errors
-        message = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
-        super().__init__(f"Invalid quotation request: {message}")
-        # JSON-2 callers receive ``args`` as the error's ``arguments``.
-        self.args = (self.args[0], errors)
+# A live worker holds its request's row lock for the whole flow, except
+# between committing "processing" and locking the row again: a request in
+# processing whose row lock is free after this grace has no live worker.
+ABANDONED_AFTER = timedelta(seconds=10)
 
 
 def new_tracking_id(_records=None):
@@ -111,12 +103,17 @@ class QuotationRequest(models.Model):
         default="queued",
         readonly=True,
         copy=False,
-        index=True,
     )
     progress = fields.Char(readonly=True, copy=False, default="Queued")
     attempts = fields.Integer(readonly=True, copy=False)
     next_attempt_at = fields.Datetime(readonly=True, copy=False)
     error = fields.Text(readonly=True, copy=False)
+    error_traceback = fields.Text(
+        readonly=True,
+        copy=False,
+        groups="mcp_quotation.mcp_quotation_group_manager",
+        help="Where the last unexpected failure happened; callers see only the error.",
+    )
     started_at = fields.Datetime(readonly=True, copy=False)
     completed_at = fields.Datetime(readonly=True, copy=False)
     # Measured, not computed from the datetimes: those are stored to the second.
@@ -160,6 +157,9 @@ class QuotationRequest(models.Model):
     _idempotency_key_unique = models.Constraint(
         "UNIQUE(idempotency_key)", "This idempotency key was already used."
     )
+    # The queue's look-ups: a state's requests in id order, for the cron and
+    # for the wait estimate of every acknowledgement.
+    _state_id_index = models.Index("(state, id)")
 
     # The UI creates requests without submit_request(); these hold for both.
     @api.constrains("email")
@@ -183,8 +183,7 @@ class QuotationRequest(models.Model):
     def create(self, vals_list):
         # The year in the name is UTC's: the user's own time zone would cost
         # the webhook a read of the user's partner, for nothing.
-        sequence = self._record_by_xmlid("ir.sequence", "seq_quotation_request")
-        sequence = sequence.sudo().with_context(tz="UTC")
+        sequence = request_sequence(self.env).sudo().with_context(tz="UTC")
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = sequence._next()
@@ -205,6 +204,7 @@ class QuotationRequest(models.Model):
                 "state": "queued",
                 "progress": "Queued",
                 "error": False,
+                "error_traceback": False,
                 "next_attempt_at": False,
             }
         )
@@ -264,8 +264,8 @@ class QuotationRequest(models.Model):
         existing = self._find_by_idempotency_key(values["idempotency_key"])
         if existing:
             return {"created": False, **existing._acknowledgement()}
-        lines, record_errors = self._resolve_lines(values["lines"])
-        errors += record_errors + self._check_sales_assignment(values)
+        lines, record_errors = resolve_lines(self.env, values["lines"])
+        errors += record_errors + sales_assignment_errors(self.env, values)
         if errors:
             raise QuotationValidationError(errors)
         vals = {
@@ -301,74 +301,6 @@ class QuotationRequest(models.Model):
             return self.browse()
         return self.sudo().search([("idempotency_key", "=", key)], limit=1)
 
-    @api.model
-    def _resolve_lines(self, lines):
-        """Return ``(line values, errors)``, each product found by id or reference."""
-        Product = self.env["product.product"].sudo()
-        sellable = Domain("sale_ok", "=", True) & Domain(
-            "company_id", "in", [False, self.env.company.id]
-        )
-        resolved, errors = [], []
-        for line in lines:
-            prefix, ref = line["field_prefix"], line["product_ref"]
-            if product_id := line["product_id"]:
-                product = Product.search(sellable & Domain("id", "=", product_id))
-                if not product:
-                    errors.append(
-                        field_error(
-                            f"{prefix}product_id",
-                            f"no sellable product with id {product_id}",
-                        )
-                    )
-                    continue
-            elif not ref:
-                continue  # parse_payload already reported the missing product
-            else:
-                product = Product.search(
-                    sellable & Domain("default_code", "=ilike", ref), limit=2
-                ) or Product.search(sellable & Domain("name", "=ilike", ref), limit=2)
-                if len(product) != 1:
-                    message = (
-                        f"several products match {ref!r}; use a product id"
-                        if product
-                        else f"no sellable product matches {ref!r}"
-                    )
-                    errors.append(field_error(f"{prefix}product_ref", message))
-                    continue
-            price = line["price_unit"]
-            resolved.append(
-                {
-                    "product_id": product.id,
-                    "product_ref": ref or False,
-                    "quantity": line["quantity"],
-                    "price_unit": -1.0 if price is None else price,
-                }
-            )
-        return resolved, errors
-
-    @api.model
-    def _check_sales_assignment(self, values):
-        """Errors for a requested salesperson or team this company doesn't have."""
-        errors = []
-        company = self.env.company
-        if (user_id := values["user_id"]) and not self.env["res.users"].sudo().search(
-            [
-                ("id", "=", user_id),
-                ("share", "=", False),
-                ("company_ids", "in", company.id),
-            ]
-        ):
-            errors.append(
-                field_error("user_id", f"no active internal user with id {user_id}")
-            )
-        if (team_id := values["team_id"]) and not self.env["crm.team"].sudo().search(
-            [("id", "=", team_id), ("company_id", "in", [False, company.id])]
-        ):
-            errors.append(
-                field_error("team_id", f"no active sales team with id {team_id}")
-            )
-        return errors
-
     # ------------------------------------------------------------------
     # Documents returned to callers
     # ------------------------------------------------------------------
@@ -387,8 +319,32 @@ class QuotationRequest(models.Model):
                 "Quotation request %(name)s accepted; follow it at its status_url.",
                 name=self.name,
             ),
-            "estimated_time": ESTIMATED_TIME,
+            "estimated_time": describe_wait(self._estimated_wait()),
         }
+
+    def _estimated_wait(self):
+        """Seconds until this request ends, from the queue ahead and recent pace."""
+        if self.state not in ("queued", "processing"):
+            return 0.0
+        self.flush_model(["state", "duration"])
+        # One query on the (state, id) index: the acknowledgement must stay as
+        # fast as the webhook's own answer.
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT (SELECT count(*) FROM quotation_request
+                         WHERE state IN ('queued', 'processing') AND id < %(id)s),
+                       (SELECT avg(duration) FROM (
+                            SELECT duration FROM quotation_request
+                             WHERE state = 'completed'
+                             ORDER BY id DESC LIMIT %(sample)s) AS recent)
+                """,
+                id=self.id,
+                sample=ESTIMATE_SAMPLE,
+            )
+        )
+        ahead, pace = self.env.cr.fetchone()
+        return estimated_seconds(ahead, pace)
 
     def _record_url(self, record):
         return (
@@ -413,9 +369,7 @@ class QuotationRequest(models.Model):
             "user_name": self.user_id.name or None,
             # jsonb does not keep key order; callers read the steps in flow order.
             "steps": {
-                step: self.steps[step]
-                for step in FLOW_STEPS
-                if step in (self.steps or {})
+                step: self.steps[step] for step in STEPS if step in (self.steps or {})
             },
             "urls": {
                 "partner": self._record_url(self.partner_id),
@@ -457,30 +411,11 @@ class QuotationRequest(models.Model):
     # Processing
     # ------------------------------------------------------------------
 
-    @api.model
-    def _setting(self, key):
-        value = self.env["ir.config_parameter"].sudo().get_param(f"mcp_quotation.{key}")
-        try:
-            return int(value) if value else DEFAULTS[key]
-        except ValueError:
-            return DEFAULTS[key]
-
     def _enqueue_audit(self):
         self.env["quotation.request.audit"]._enqueue(self)
 
-    @api.model
-    def _record_by_xmlid(self, model, name):
-        """This addon's record, by xml id, without env.ref()'s existence query.
-
-        The id lookup is cached; this runs on every webhook call.
-        """
-        res_id = self.env["ir.model.data"]._xmlid_to_res_id(f"mcp_quotation.{name}")
-        return self.env[model].browse(res_id)
-
     def _trigger_processing(self, at=None):
-        self._record_by_xmlid("ir.cron", "ir_cron_process_quotation_requests")._trigger(
-            at
-        )
+        processing_cron(self.env)._trigger(at)
 
     def _start_attempt(self):
         if not self.attempts:
@@ -494,6 +429,7 @@ class QuotationRequest(models.Model):
                 "started_at": fields.Datetime.now(),
                 "attempts": self.attempts + 1,
                 "error": False,
+                "error_traceback": False,
             }
         )
 
@@ -518,20 +454,20 @@ class QuotationRequest(models.Model):
         except TRANSIENT_DB_ERRORS as error:
             self._handle_transient_failure(flow.step, error)
         except Exception as error:  # noqa: BLE001 - any failure becomes data
-            _logger.info(
-                "Quotation request %s failed at %s: %s", self.name, flow.step, error
+            _logger.exception(
+                "Quotation request %s failed while %s", self.name, flow.step
             )
-            self._mark_failed(flow.step, str(error))
+            self._mark_failed(flow.step, str(error), traceback.format_exc())
         else:
             self._mark_completed(flow)
         self.duration = time.perf_counter() - started
         self._enqueue_audit()
 
     def _handle_transient_failure(self, step, error):
-        if self.attempts >= self._setting("max_attempts"):
+        if self.attempts >= read_setting(self.env, "max_attempts"):
             self._mark_failed(step, f"gave up after {self.attempts} attempts: {error}")
             return
-        delay = self._setting("retry_delay_seconds") * 2 ** (self.attempts - 1)
+        delay = read_setting(self.env, "retry_delay_seconds") * 2 ** (self.attempts - 1)
         retry_at = fields.Datetime.now() + timedelta(seconds=delay)
         self.write(
             {
@@ -543,9 +479,13 @@ class QuotationRequest(models.Model):
         )
         self._trigger_processing(retry_at)
 
-    def _mark_failed(self, step, message):
+    def _mark_failed(self, step, message, error_traceback=False):
         self.write(
-            {**self._end_values("failed", f"Failed while {step}"), "error": message}
+            {
+                **self._end_values("failed", f"Failed while {step}"),
+                "error": message,
+                "error_traceback": error_traceback,
+            }
         )
         self._message_log(
             body=self.env._(
@@ -577,21 +517,19 @@ class QuotationRequest(models.Model):
             }
         )
 
-    def _requeue_stuck(self):
+    def _requeue_abandoned(self):
         """Requeue requests left in processing by a worker that died."""
-        limit = fields.Datetime.now() - timedelta(
-            minutes=self._setting("stuck_timeout_minutes")
-        )
-        stuck = self.search(
+        started_before = fields.Datetime.now() - ABANDONED_AFTER
+        abandoned = self.search(
             [
                 ("state", "=", "processing"),
-                ("started_at", "<", limit),
+                ("started_at", "<", started_before),
             ]
         ).try_lock_for_update()
-        for request in stuck:
+        for request in abandoned:
             # A live worker holds its request's row lock, so only abandoned
             # requests can be locked here.
-            if request.attempts >= self._setting("max_attempts"):
+            if request.attempts >= read_setting(self.env, "max_attempts"):
                 request._mark_failed(
                     "processing", "the worker processing it stopped responding"
                 )
@@ -610,225 +548,37 @@ class QuotationRequest(models.Model):
                     "Requeued: the worker processing it stopped responding."
                 )
             )
-        return stuck
+        return abandoned
 
     @api.model
     def _cron_process_queue(self):
         """Cron: process queued requests, a locked batch at a time."""
         Cron = self.env["ir.cron"]
-        if self._requeue_stuck():
+        if self._requeue_abandoned():
             Cron._commit_progress(0)
         queued = Domain("state", "=", "queued") & (
             Domain("next_attempt_at", "=", False)
             | Domain("next_attempt_at", "<=", fields.Datetime.now())
         )
         for candidate in self.search(
-            queued, limit=self._setting("batch_size"), order="id"
+            queued, limit=read_setting(self.env, "batch_size"), order="id"
         ):
             request = candidate.try_lock_for_update()
             if not request or request.state != "queued":
                 continue  # another worker has it
             request._start_attempt()
+            attempt = request.attempts
             # Committed so the UI and the status route show "processing", and
             # a worker that dies from here on leaves a request to requeue.
             Cron._commit_progress(0)
             # The commit released the row lock; hold it again while the flow
-            # runs, so the stuck-request recovery cannot take this request.
+            # runs, so that no other run takes this request as abandoned. If
+            # one did in the gap, the request is no longer this attempt's.
             request = request.try_lock_for_update()
-            if request:
+            if request and (request.state, request.attempts) == ("processing", attempt):
                 request.with_company(request.company_id)._run_flow()
             if not Cron._commit_progress(1):
                 break
         # Any remaining requests make the cron run again straight away.
         Cron._commit_progress(remaining=self.search_count(queued))
         self.env["quotation.request.audit"]._trigger_shipping()
-
-
-class QuotationFlow:
-    """partner -> salesperson -> lead -> opportunity -> sale order -> lines.
-
-    ``step`` always names the step under way, for progress and errors. Its
-    environment carries `_run_flow`'s mail context to every record it creates.
-    """
-
-    def __init__(self, request):
-        self.request = request
-        self.env = request.env
-        self.step = "starting"
-        self.steps = {}
-        self.partner = self.env["res.partner"]
-        self.salesperson = self.env["res.users"]
-        self.team = self.env["crm.team"]
-        self.opportunity = self.env["crm.lead"]
-        self.order = self.env["sale.order"]
-
-    def _begin(self, step):
-        self.step = step
-        self.request.progress = step[:1].upper() + step[1:]
-
-    def run(self):
-        self._begin("finding the customer")
-        self.partner = self._find_or_create_partner()
-        self._begin("choosing the salesperson")
-        self.team, self.salesperson = self._choose_salesperson()
-        self._begin("creating the lead")
-        lead = self._create_lead()
-        self._begin("converting the lead to an opportunity")
-        self._convert_to_opportunity(lead)
-        self._begin("creating the quotation")
-        self._create_sale_order()
-        self._begin("posting notes")
-        self._post_notes()
-
-    def _find_or_create_partner(self):
-        request = self.request
-        Partner = self.env["res.partner"]
-        partner = Partner.search(
-            [
-                ("email_normalized", "=", request.email),
-                ("company_id", "in", [False, request.company_id.id]),
-            ],
-            order="is_company, id",
-            limit=1,
-        )
-        if partner:
-            self.steps["partner"] = (
-                f"Existing customer: {partner.display_name} (ID: {partner.id})"
-            )
-            return partner
-        contact_vals = {
-            "email": request.email,
-            "phone": request.phone or False,
-            "customer_rank": 1,
-        }
-        if request.contact_name and request.contact_name != request.partner_name:
-            company = Partner.search(
-                [("is_company", "=", True), ("name", "=ilike", request.partner_name)],
-                limit=1,
-            ) or Partner.create(
-                {"name": request.partner_name, "is_company": True, "customer_rank": 1}
-            )
-            partner = Partner.create(
-                {
-                    **contact_vals,
-                    "name": request.contact_name,
-                    "parent_id": company.id,
-                    "type": "contact",
-                }
-            )
-        else:
-            partner = Partner.create(
-                {**contact_vals, "name": request.partner_name, "is_company": True}
-            )
-        self.steps["partner"] = (
-            f"New customer created: {partner.display_name} (ID: {partner.id})"
-        )
-        return partner
-
-    def _choose_salesperson(self):
-        request = self.request
-        team = (
-            request.requested_team_id
-            or request.company_id.mcp_quotation_team_id
-            or self.env["crm.team"].search(
-                [("company_id", "in", [False, request.company_id.id])], limit=1
-            )
-        )
-        if request.requested_user_id:
-            user = request.requested_user_id
-            self.steps["salesperson"] = f"Requested salesperson: {user.name}"
-            return team, user
-        cron_user = request._record_by_xmlid(
-            "ir.cron", "ir_cron_process_quotation_requests"
-        ).user_id
-        members = team.member_ids.filtered(
-            lambda user: user.active and not user.share and user != cron_user
-        )
-        if not members:
-            self.steps["salesperson"] = "No salesperson available in the sales team"
-            return team, self.env["res.users"]
-        open_counts = dict(
-            self.env["crm.lead"]._read_group(
-                [
-                    ("user_id", "in", members.ids),
-                    ("type", "=", "opportunity"),
-                    ("won_status", "=", "pending"),
-                ],
-                ["user_id"],
-                ["__count"],
-            )
-        )
-        # Least open opportunities first; the lowest id breaks ties.
-        user = min(members, key=lambda member: (open_counts.get(member, 0), member.id))
-        self.steps["salesperson"] = (
-            f"Assigned to {user.name} ({open_counts.get(user, 0)} open opportunities)"
-        )
-        return team, user
-
-    def _create_lead(self):
-        request = self.request
-        lead = self.env["crm.lead"].create(
-            {
-                "name": request.lead_name or f"Quotation request {request.name}",
-                "type": "lead",
-                "partner_id": self.partner.id,
-                "contact_name": request.contact_name or False,
-                "partner_name": request.partner_name,
-                "email_from": request.email,
-                "phone": request.phone or False,
-                "description": request.notes or False,
-                "team_id": self.team.id,
-                "user_id": self.salesperson.id,
-                "company_id": request.company_id.id,
-            }
-        )
-        self.steps["lead"] = f"Lead created: {lead.name} (ID: {lead.id})"
-        return lead
-
-    def _convert_to_opportunity(self, lead):
-        lead.convert_opportunity(
-            self.partner,
-            user_ids=self.salesperson.ids or False,
-            team_id=self.team.id or False,
-        )
-        self.opportunity = lead
-        self.steps["opportunity"] = f"Converted to opportunity (ID: {lead.id})"
-
-    def _create_sale_order(self):
-        request = self.request
-        order_lines = []
-        for line in request.line_ids:
-            line_vals = {
-                "product_id": line.product_id.id,
-                "product_uom_qty": line.quantity,
-            }
-            if line.price_unit >= 0:
-                line_vals["price_unit"] = line.price_unit
-            order_lines.append(Command.create(line_vals))
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.partner.id,
-                "opportunity_id": self.opportunity.id,
-                # Set explicitly: the default would be the cron's own user.
-                "user_id": self.salesperson.id or False,
-                "team_id": self.team.id or False,
-                "origin": request.tracking_id,
-                "company_id": request.company_id.id,
-                "order_line": order_lines,
-            }
-        )
-        self.order = order
-        self.steps["sale_order"] = f"Quotation: {order.name} (ID: {order.id})"
-        self.steps["products"] = "; ".join(
-            f"{line.product_id.display_name} x {line.product_uom_qty:g} at "
-            f"{line.price_unit:.2f} {order.currency_id.name}"
-            for line in order.order_line
-        )
-
-    def _post_notes(self):
-        request_link = self.request._get_html_link()
-        body = Markup(self.env._("Created from quotation request %(request)s.")) % {
-            "request": request_link
-        }
-        self.opportunity._message_log(body=body)
-        self.order._message_log(body=body)

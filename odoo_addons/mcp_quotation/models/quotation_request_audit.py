@@ -4,8 +4,10 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import config
 
+from ..addon_records import shipping_cron
 from ..tools.audit_document import audit_document, audit_key
 from ..tools.audit_store import AuditStoreError, LocalAuditStore, S3AuditStore
+from ..tools.settings import read_setting
 
 _logger = logging.getLogger(__name__)
 
@@ -38,27 +40,24 @@ class QuotationRequestAudit(models.Model):
     @api.model
     def _store(self):
         """The configured store: S3 when a bucket is set, else a local folder."""
-        param = self.env["ir.config_parameter"].sudo().get_param
-        bucket = param("mcp_quotation.s3_bucket")
-        if bucket:
+
+        def setting(name):
+            return read_setting(self.env, name)
+
+        if bucket := setting("s3_bucket"):
             return S3AuditStore(
                 bucket,
-                region=param("mcp_quotation.s3_region"),
-                endpoint_url=param("mcp_quotation.s3_endpoint_url"),
-                access_key_id=param("mcp_quotation.s3_access_key_id"),
-                secret_access_key=param("mcp_quotation.s3_secret_access_key"),
+                region=setting("s3_region"),
+                endpoint_url=setting("s3_endpoint_url"),
+                access_key_id=setting("s3_access_key_id"),
+                secret_access_key=setting("s3_secret_access_key"),
             )
-        folder = param("mcp_quotation.log_folder") or self._default_log_folder()
+        folder = setting("log_folder") or self._default_log_folder()
         return LocalAuditStore(folder)
 
     @api.model
     def _default_log_folder(self):
         return f"{config['data_dir']}/mcp_quotation_logs/{self.env.cr.dbname}"
-
-    @api.model
-    def _key_prefix(self):
-        param = self.env["ir.config_parameter"].sudo().get_param
-        return param("mcp_quotation.s3_prefix", "mcp-odoo-logs")
 
     @api.model
     def _enqueue(self, requests):
@@ -67,7 +66,7 @@ class QuotationRequestAudit(models.Model):
         Shipping is not triggered here: the processing cron triggers it after
         each run, so an S3 upload never competes with a quotation.
         """
-        prefix = self._key_prefix()
+        prefix = read_setting(self.env, "s3_prefix")
         now = fields.Datetime.now()
         self.sudo().create(
             [
@@ -90,9 +89,7 @@ class QuotationRequestAudit(models.Model):
 
     @api.model
     def _trigger_shipping(self, at=None):
-        self.env["quotation.request"]._record_by_xmlid(
-            "ir.cron", "ir_cron_ship_audit_documents"
-        )._trigger(at)
+        shipping_cron(self.env)._trigger(at)
 
     @api.model
     def _cron_ship(self):

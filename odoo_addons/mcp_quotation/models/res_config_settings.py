@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.settings import DEFAULTS, param_key
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -9,57 +11,51 @@ class ResConfigSettings(models.TransientModel):
     )
     mcp_quotation_batch_size = fields.Integer(
         string="Batch Size",
-        config_parameter="mcp_quotation.batch_size",
-        default=20,
+        config_parameter=param_key("batch_size"),
+        default=DEFAULTS["batch_size"],
         help="Requests one cron run locks and processes before committing progress.",
     )
     mcp_quotation_max_attempts = fields.Integer(
         string="Attempts",
-        config_parameter="mcp_quotation.max_attempts",
-        default=3,
+        config_parameter=param_key("max_attempts"),
+        default=DEFAULTS["max_attempts"],
         help="How often a request is tried when the database is busy before it fails.",
     )
     mcp_quotation_retry_delay_seconds = fields.Integer(
         string="First Retry Delay (s)",
-        config_parameter="mcp_quotation.retry_delay_seconds",
-        default=30,
+        config_parameter=param_key("retry_delay_seconds"),
+        default=DEFAULTS["retry_delay_seconds"],
         help="Doubled after each further attempt.",
-    )
-    mcp_quotation_stuck_timeout_minutes = fields.Integer(
-        string="Stuck Timeout (min)",
-        config_parameter="mcp_quotation.stuck_timeout_minutes",
-        default=10,
-        help="A request in Processing for longer, with no live worker, is requeued.",
     )
     mcp_quotation_s3_bucket = fields.Char(
         string="S3 Bucket",
-        config_parameter="mcp_quotation.s3_bucket",
+        config_parameter=param_key("s3_bucket"),
         help="Empty: audit documents are written to the local folder below.",
     )
     mcp_quotation_s3_prefix = fields.Char(
         string="Key Prefix",
-        config_parameter="mcp_quotation.s3_prefix",
-        default="mcp-odoo-logs",
+        config_parameter=param_key("s3_prefix"),
+        default=DEFAULTS["s3_prefix"],
     )
     mcp_quotation_s3_region = fields.Char(
-        string="S3 Region", config_parameter="mcp_quotation.s3_region"
+        string="S3 Region", config_parameter=param_key("s3_region")
     )
     mcp_quotation_s3_endpoint_url = fields.Char(
         string="S3 Endpoint URL",
-        config_parameter="mcp_quotation.s3_endpoint_url",
+        config_parameter=param_key("s3_endpoint_url"),
         help="For MinIO or another S3-compatible server; empty for AWS.",
     )
     mcp_quotation_s3_access_key_id = fields.Char(
         string="Access Key ID",
-        config_parameter="mcp_quotation.s3_access_key_id",
+        config_parameter=param_key("s3_access_key_id"),
         help="Empty: the instance role or the environment's credentials are used.",
     )
     mcp_quotation_s3_secret_access_key = fields.Char(
         string="Secret Access Key",
-        config_parameter="mcp_quotation.s3_secret_access_key",
+        config_parameter=param_key("s3_secret_access_key"),
     )
     mcp_quotation_log_folder = fields.Char(
         string="Local Log Folder",
-        config_parameter="mcp_quotation.log_folder",
+        config_parameter=param_key("log_folder"),
         help="Used when no bucket is set. Empty: a folder in Odoo's data directory.",
     )

@@ -1,1 +1,10 @@
-from . import test_audit, test_payload, test_processing, test_routes, test_submit
+from . import (
+    test_api_examples,
+    test_audit,
+    test_payload,
+    test_processing,
+    test_recovery,
+    test_routes,
+    test_submit,
+    test_wait_estimate,
+)

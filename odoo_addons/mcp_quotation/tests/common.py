@@ -1,12 +1,15 @@
+import json
 import shutil
 import tempfile
 from unittest.mock import patch
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user
+
+from ..tools.settings import param_key
 
 
-class QuotationCase(TransactionCase):
-    """Demo-like products, a two-person sales team and a local audit folder."""
+class CronCase(TransactionCase):
+    """Cron methods run with their progress commits turned into no-ops."""
 
     @classmethod
     def setUpClass(cls):
@@ -19,6 +22,14 @@ class QuotationCase(TransactionCase):
                 lambda self, processed=0, **kwargs: float("inf"),
             )
         )
+
+
+class QuotationCase(CronCase):
+    """Demo-like products, a two-person sales team and a local audit folder."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         Product = cls.env["product.product"]
         cls.robot = Product.create(
             {"name": "Robot PUDU", "default_code": "PUDU-01", "list_price": 15950.0}
@@ -48,7 +59,7 @@ class QuotationCase(TransactionCase):
 
     @classmethod
     def set_param(cls, key, value):
-        cls.env["ir.config_parameter"].sudo().set_param(f"mcp_quotation.{key}", value)
+        cls.env["ir.config_parameter"].sudo().set_param(param_key(key), value)
 
     def payload(self, **overrides):
         """The earlier system's flat payload, as a voice agent sends it."""
@@ -62,6 +73,14 @@ class QuotationCase(TransactionCase):
             "product_qty": 2,
             "product_price": -1,
             **overrides,
+        }
+
+    def lines_payload(self, lines, **overrides):
+        """The same payload with a ``lines`` list instead of the flat product keys."""
+        flat = {"product_id", "product_qty", "product_price"}
+        payload = self.payload(**overrides)
+        return {key: payload[key] for key in payload if key not in flat} | {
+            "lines": lines
         }
 
     def submit(self, payload=None, **kwargs):
@@ -78,3 +97,30 @@ class QuotationCase(TransactionCase):
 
     def ship_audit(self):
         self.env["quotation.request.audit"]._cron_ship()
+
+
+class ApiCase(HttpCase, QuotationCase):
+    """Calls the routes with the API key of a Quotation Requests user."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent = new_test_user(
+            cls.env,
+            login="voice_agent",
+            groups="mcp_quotation.mcp_quotation_group_user",
+        )
+        cls.api_key = (
+            cls.env["res.users.apikeys"]
+            .with_user(cls.agent)
+            .sudo()
+            ._generate(None, "voice agent", None)
+        )
+
+    def call(self, path, body=None, *, key=None, headers=None, raw=None, method=None):
+        headers = {"Authorization": f"Bearer {key or self.api_key}", **(headers or {})}
+        if body is None and raw is None:
+            return self.url_open(path, headers=headers, method=method)
+        headers["Content-Type"] = "application/json"
+        data = raw if raw is not None else json.dumps(body)
+        return self.url_open(path, data=data, headers=headers, method=method)

@@ -5,14 +5,16 @@ from unittest import SkipTest
 from unittest.mock import patch
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
-from ..models.quotation_request import QuotationFlow
+from ..quotation_flow import QuotationFlow
 from .common import QuotationCase
 
 # Set by scripts/odoo-addon-tests, which starts a local S3 server (moto).
 S3_ENDPOINT_ENV = "MCP_QUOTATION_TEST_S3_ENDPOINT"
 UNREACHABLE_ENDPOINT = "http://127.0.0.1:9"
 AUDIT_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request_audit"
+REQUEST_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request"
 
 
 @tagged("post_install", "-at_install", "mcp_quotation")
@@ -78,8 +80,11 @@ class TestAuditLocalFolder(QuotationCase):
     def test_failed_request_document_carries_the_error(self):
         """A failure is audited with its error and no output."""
         request = self.submit()
-        with patch.object(
-            QuotationFlow, "_create_sale_order", side_effect=ValueError("no")
+        with (
+            patch.object(
+                QuotationFlow, "_create_sale_order", side_effect=ValueError("no")
+            ),
+            mute_logger(REQUEST_LOGGER),
         ):
             self.process()
         self.ship_audit()

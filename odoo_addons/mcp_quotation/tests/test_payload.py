@@ -1,6 +1,11 @@
+import re
+
 from odoo.tests import BaseCase, tagged
 
-from ..tools.payload import parse_payload, strip_secrets
+from ..tools import api as api_contract
+from ..tools.payload import SECRET_KEY_RE, parse_payload, strip_secrets
+
+VALID = {"partner_name": "A", "email": "a@b.co"}
 
 
 def fields_of(errors):
@@ -133,3 +138,71 @@ class TestPayload(BaseCase):
                 "nested": [{"Authorization": "[redacted]"}],
             },
         )
+
+    def test_unknown_keys_are_rejected_by_name(self):
+        """A key the request does not know is an error naming it and the known ones."""
+        _request, errors = parse_payload(
+            {**VALID, "customer_type": "x", "lines": [{"product_id": 1, "qty": 3}]}
+        )
+        self.assertEqual(fields_of(errors), {"customer_type", "lines[0].qty"})
+        messages = {error["field"]: error["message"] for error in errors}
+        self.assertIn("partner_name", messages["customer_type"])
+        self.assertIn("product_qty", messages["lines[0].qty"])
+        self.assertIn("quantity", messages["lines[0].qty"])
+
+    def test_flat_line_keys_beside_lines_and_keys_beside_the_wrapper_are_rejected(self):
+        """Keys that would be ignored beside ``lines`` or ``parameters`` are errors."""
+        _request, errors = parse_payload(
+            {**VALID, "product_qty": 2, "lines": [{"product_id": 1}]}
+        )
+        self.assertEqual(fields_of(errors), {"product_qty"})
+        _request, errors = parse_payload(
+            {"parameters": {**VALID, "product_id": 1}, "conversation_id": "c-1"}
+        )
+        self.assertEqual(fields_of(errors), {"conversation_id"})
+
+    def test_odoo_line_names_are_aliases(self):
+        """Odoo's own names, ``quantity`` and ``price_unit``, set a line's values."""
+        request, errors = parse_payload(
+            {**VALID, "lines": [{"product_id": 15, "quantity": 3, "price_unit": 10.5}]}
+        )
+        self.assertEqual(errors, [])
+        self.assertEqual(
+            (request["lines"][0]["quantity"], request["lines"][0]["price_unit"]),
+            (3.0, 10.5),
+        )
+        request, errors = parse_payload({**VALID, "product_id": 15, "quantity": 2})
+        self.assertEqual(errors, [])
+        self.assertEqual(request["lines"][0]["quantity"], 2.0)
+
+    def test_a_name_and_its_alias_together_are_rejected(self):
+        """``product_qty`` and ``quantity`` in one line are ambiguous."""
+        _request, errors = parse_payload(
+            {**VALID, "lines": [{"product_id": 1, "product_qty": 2, "quantity": 3}]}
+        )
+        self.assertEqual(fields_of(errors), {"lines[0].quantity"})
+
+    def test_secret_looking_keys_are_accepted_for_redaction(self):
+        """A credential sent in the body is no error; it is redacted, never used."""
+        _request, errors = parse_payload({**VALID, "product_id": 1, "api_key": "k"})
+        self.assertEqual(errors, [])
+
+    def test_cookies_are_redacted_as_in_the_bridge(self):
+        """Cookies are secrets too, as in the bridge's audit documents."""
+        self.assertEqual(
+            strip_secrets({"Cookie": "session_id=abc", "set_cookie": "x", "n": 1}),
+            {"Cookie": "[redacted]", "set_cookie": "[redacted]", "n": 1},
+        )
+
+    def test_secret_key_pattern_is_the_bridges(self):
+        """The addon redacts exactly the keys the bridge's audit log redacts."""
+        self.assertEqual(
+            SECRET_KEY_RE.pattern,
+            r"pass(word)?|secret|token|api[_-]?key|authorization|credential|cookie",
+        )
+        self.assertTrue(SECRET_KEY_RE.flags & re.IGNORECASE)
+
+    def test_body_limit_is_64_kib_in_the_api_contract(self):
+        """The API's contract module holds the 64 KiB body limit and its message."""
+        self.assertEqual(api_contract.MAX_BODY_BYTES, 64 * 1024)
+        self.assertIn("65536 bytes", api_contract.BODY_TOO_LARGE_MESSAGE)

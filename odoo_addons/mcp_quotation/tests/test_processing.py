@@ -4,10 +4,13 @@ from unittest.mock import patch
 from psycopg2 import errors as pg_errors
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
-from ..models.quotation_request import QuotationFlow
+from ..quotation_flow import QuotationFlow
 from .common import QuotationCase
+
+REQUEST_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request"
 
 
 @tagged("post_install", "-at_install", "mcp_quotation")
@@ -90,7 +93,10 @@ class TestProcessing(QuotationCase):
     def test_failure_leaves_nothing_behind(self):
         """A failing last step rolls back partner, lead and order, and is recorded."""
         request = self.submit(self.payload(email="rollback@acme.example"))
-        with patch.object(QuotationFlow, "_post_notes", side_effect=ValueError("boom")):
+        with (
+            patch.object(QuotationFlow, "_post_notes", side_effect=ValueError("boom")),
+            mute_logger(REQUEST_LOGGER),
+        ):
             self.process()
         self.assertEqual(request.state, "failed")
         self.assertEqual(request.error, "boom")
@@ -150,36 +156,13 @@ class TestProcessing(QuotationCase):
         self.process()
         self.assertEqual(request.state, "queued")
 
-    def test_stuck_request_is_requeued_and_processed(self):
-        """A request a dead worker left in processing is picked up again."""
-        self.set_param("stuck_timeout_minutes", 10)
-        request = self.submit()
-        request.write(
-            {
-                "state": "processing",
-                "attempts": 1,
-                "started_at": fields.Datetime.now() - timedelta(minutes=11),
-            }
-        )
-        self.process()
-        self.assertEqual(request.state, "completed")
-        self.assertEqual(request.attempts, 2)
-        self.assertTrue(
-            request.message_ids.filtered(lambda message: "Requeued" in message.body)
-        )
-
-    def test_recent_processing_request_is_left_alone(self):
-        """A request another worker started recently is not taken over."""
-        request = self.submit()
-        request.write({"state": "processing", "started_at": fields.Datetime.now()})
-        self.process()
-        self.assertEqual(request.state, "processing")
-        self.assertFalse(request.sale_order_id)
-
     def test_ui_actions_retry_cancel_and_process_now(self):
         """Managers can retry a failure, cancel a queued request, process at once."""
         failed = self.submit(self.payload(email="f@acme.example"))
-        with patch.object(QuotationFlow, "_post_notes", side_effect=ValueError("x")):
+        with (
+            patch.object(QuotationFlow, "_post_notes", side_effect=ValueError("x")),
+            mute_logger(REQUEST_LOGGER),
+        ):
             self.process()
         failed.action_retry()
         self.assertEqual(failed.state, "queued")
@@ -191,3 +174,28 @@ class TestProcessing(QuotationCase):
         self.process()
         self.assertEqual(cancelled.state, "cancelled")
         self.assertFalse(cancelled.sale_order_id)
+
+    def test_unexpected_error_is_logged_with_its_traceback_kept_for_managers(self):
+        """An unexpected failure is logged at ERROR with its traceback, kept for
+        managers; callers see only its message."""
+        request = self.submit()
+        with (
+            patch.object(
+                QuotationFlow, "_create_sale_order", side_effect=ValueError("boom")
+            ),
+            self.assertLogs(REQUEST_LOGGER, "ERROR") as logs,
+        ):
+            self.process()
+        self.assertIs(logs.records[0].exc_info[0], ValueError)
+        self.assertIn(request.name, logs.records[0].getMessage())
+        self.assertEqual(request.error, "boom")
+        self.assertIn("Traceback (most recent call last)", request.error_traceback)
+        self.assertIn("ValueError: boom", request.error_traceback)
+        self.assertEqual(request._status_document()["error"], "boom")
+        user = new_test_user(
+            self.env, login="qr_user", groups="mcp_quotation.mcp_quotation_group_user"
+        )
+        self.assertNotIn(
+            "error_traceback", request.with_user(user).fields_get(["error_traceback"])
+        )
+        self.assertIn("error_traceback", request.fields_get(["error_traceback"]))

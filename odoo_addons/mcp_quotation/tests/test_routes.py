@@ -1,38 +1,15 @@
 import json
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from ..controllers.mcp_quotation import MAX_BODY_BYTES
-from .common import QuotationCase
+from ..tools.api import MAX_BODY_BYTES
+from .common import ApiCase
 
 API = "/mcp_quotation/v1/quotations"
 
 
 @tagged("post_install", "-at_install", "mcp_quotation")
-class TestRoutes(HttpCase, QuotationCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent = new_test_user(
-            cls.env,
-            login="voice_agent",
-            groups="mcp_quotation.mcp_quotation_group_user",
-        )
-        cls.api_key = (
-            cls.env["res.users.apikeys"]
-            .with_user(cls.agent)
-            .sudo()
-            ._generate(None, "voice agent", None)
-        )
-
-    def call(self, path, body=None, *, key=None, headers=None, raw=None):
-        headers = {"Authorization": f"Bearer {key or self.api_key}", **(headers or {})}
-        if body is None and raw is None:
-            return self.url_open(path, headers=headers)
-        headers["Content-Type"] = "application/json"
-        data = raw if raw is not None else json.dumps(body)
-        return self.url_open(path, data=data, headers=headers)
-
+class TestRoutes(ApiCase):
     def assert_error(self, response, status, code):
         self.assertEqual(response.status_code, status, response.text)
         body = response.json()
@@ -53,8 +30,8 @@ class TestRoutes(HttpCase, QuotationCase):
         )
         self.assertEqual(request.source, "webhook")
 
-    def test_seed_path_accepts_the_parameters_wrapper(self):
-        """The earlier path and ElevenLabs' wrapper both work."""
+    def test_legacy_path_accepts_the_parameters_wrapper(self):
+        """The legacy path and ElevenLabs' wrapper both work."""
         response = self.call("/api/quotation/async", {"parameters": self.payload()})
         self.assertEqual(response.status_code, 202, response.text)
 
@@ -139,3 +116,17 @@ class TestRoutes(HttpCase, QuotationCase):
             ._generate(None, "outsider", None)
         )
         self.assert_error(self.call(API, self.payload(), key=key), 403, "forbidden")
+
+    def test_wrong_method_answers_405_in_json(self):
+        """A method a route does not take is refused in the API's error shape."""
+        response = self.call(API, method="GET")
+        self.assert_error(response, 405, "method_not_allowed")
+        self.assertEqual(response.headers["Allow"], "POST")
+        response = self.call(f"{API}/quot_000000000000", method="DELETE")
+        self.assert_error(response, 405, "method_not_allowed")
+        self.assertEqual(response.headers["Allow"], "GET")
+
+    def test_unknown_path_under_the_api_answers_404_in_json(self):
+        """A path under the API's prefixes that no route serves is a JSON 404."""
+        for path in ("/mcp_quotation/v1/invoices", "/api/quotation/other"):
+            self.assert_error(self.call(path), 404, "not_found")

@@ -1,10 +1,11 @@
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import AccessError, ConcurrencyError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..models.quotation_request import QuotationValidationError
+from ..exceptions import QuotationValidationError
 from .common import QuotationCase
 
 
@@ -36,9 +37,8 @@ class TestSubmit(QuotationCase):
     def test_products_are_found_by_reference_or_exact_name(self):
         """Lines may name a product by internal reference or exact name."""
         request = self.submit(
-            self.payload(
-                product_id=None,
-                lines=[
+            self.lines_payload(
+                [
                     {"product_ref": "pudu-01", "product_qty": 1},
                     {
                         "product_ref": "Serving Tray",
@@ -56,9 +56,8 @@ class TestSubmit(QuotationCase):
         self.env["product.product"].create({"name": "Twin"})
         self.env["product.product"].create({"name": "Twin"})
         self.assert_rejected(
-            self.payload(
-                product_id=None,
-                lines=[
+            self.lines_payload(
+                [
                     {"product_id": 9999999},
                     {"product_ref": "NOPE"},
                     {"product_ref": "Twin"},
@@ -129,3 +128,39 @@ class TestSubmit(QuotationCase):
         request = self.submit(self.payload(api_key="sk-should-not-be-stored"))
         self.assertEqual(request.payload["api_key"], "[redacted]")
         self.assertEqual(request.payload["email"], "john@acme.example")
+
+    def test_odoo_line_names_set_the_quantity_and_price(self):
+        """A line in Odoo's own names orders that quantity at that price."""
+        request = self.submit(
+            self.lines_payload(
+                [{"product_id": self.robot.id, "quantity": 3, "price_unit": 10.5}]
+            )
+        )
+        self.assertEqual(request.line_ids.quantity, 3)
+        self.assertEqual(request.line_ids.price_unit, 10.5)
+
+    def test_unknown_keys_are_rejected_and_nothing_is_stored(self):
+        """A key the request does not know is refused, not silently dropped."""
+        self.assert_rejected(self.payload(discount_percent=20), {"discount_percent"})
+
+    def test_estimated_time_follows_the_queue_and_recent_durations(self):
+        """The estimate grows with the requests ahead and the recent pace."""
+        Request = self.env["quotation.request"]
+        first = Request.submit_request(self.payload(email="e0@acme.example"))
+        self.assertEqual(first["estimated_time"], "about 3 seconds")
+        done = self.submit(self.payload(email="e1@acme.example")) | self.submit(
+            self.payload(email="e2@acme.example")
+        )
+        for request, duration in zip(done, (3.0, 4.0), strict=True):
+            request.write(
+                {
+                    "state": "completed",
+                    "duration": duration,
+                    "completed_at": fields.Datetime.now(),
+                }
+            )
+        for index in range(2):
+            self.submit(self.payload(email=f"q{index}@acme.example"))
+        # Ahead: the first request and two more; each takes 3.5 s lately.
+        ack = Request.submit_request(self.payload(email="last@acme.example"))
+        self.assertEqual(ack["estimated_time"], "about 14 seconds")

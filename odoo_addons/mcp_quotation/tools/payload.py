@@ -4,7 +4,8 @@ Callers send the earlier system's flat shape (``product_id``, ``product_qty``,
 ``product_price``) or a ``lines`` array, optionally wrapped as
 ``{"parameters": {...}}`` (ElevenLabs server tools). Both come out as one
 normalized dict; every problem is reported as a ``{field, message}`` error
-named after the caller's own field.
+named after the caller's own field. A key the request does not know is such
+an error too: dropped, it could silently change the order.
 """
 
 import math
@@ -17,10 +18,32 @@ MAX_NOTES_LENGTH = 4096
 MAX_LINES = 100
 MAX_KEY_LENGTH = 128
 # Keys whose values never reach the database, the chatter or an audit document.
+# The bridge's audit log redacts the same keys (bridge/audit.py).
 SECRET_KEY_RE = re.compile(
-    r"(pass(word)?|secret|token|api[_-]?key|authorization|credential)", re.IGNORECASE
+    r"pass(word)?|secret|token|api[_-]?key|authorization|credential|cookie",
+    re.IGNORECASE,
 )
 REDACTED = "[redacted]"
+
+WRAPPER = "parameters"
+REQUEST_FIELDS = (
+    "partner_name",
+    "contact_name",
+    "email",
+    "phone",
+    "lead_name",
+    "notes",
+    "user_id",
+    "team_id",
+    "lines",
+    "idempotency_key",
+    "source",
+    "source_ref",
+)
+LINE_FIELDS = ("product_id", "product_ref", "product_qty", "product_price")
+# Odoo's own names for a line's quantity and price, as its order lines and
+# this addon's request lines call them.
+LINE_ALIASES = {"quantity": "product_qty", "price_unit": "product_price"}
 
 
 def field_error(field, message):
@@ -89,10 +112,59 @@ def _record_id(body, field, errors, label=None):
     return int(number)
 
 
+def _accepted_names(fields):
+    """``fields`` as the error messages list them, each with its alias."""
+    aliases = {canonical: alias for alias, canonical in LINE_ALIASES.items()}
+    return ", ".join(
+        f"{field} (or {aliases[field]})" if field in aliases else field
+        for field in fields
+    )
+
+
+def _unknown_keys(body, fields, prefix, errors):
+    """Report each key of ``body`` outside ``fields`` and the aliases.
+
+    Keys that look like credentials are let through: they are redacted from
+    what is stored and never used.
+    """
+    known = set(fields) | {
+        alias for alias, canonical in LINE_ALIASES.items() if canonical in fields
+    }
+    for key in body:
+        if key not in known and not SECRET_KEY_RE.search(str(key)):
+            errors.append(
+                field_error(
+                    f"{prefix}{key}",
+                    f"unknown field; accepted: {_accepted_names(fields)}",
+                )
+            )
+
+
+def _resolve_aliases(raw, prefix, errors):
+    """Return the line under its canonical names, and the name each came as."""
+    line, names = dict(raw), {}
+    for alias, canonical in LINE_ALIASES.items():
+        if alias not in raw:
+            continue
+        if canonical in raw:
+            errors.append(
+                field_error(
+                    f"{prefix}{alias}", f"give {canonical} or {alias}, not both"
+                )
+            )
+            continue
+        line[canonical] = line.pop(alias)
+        names[canonical] = alias
+    return line, names
+
+
 def _line(raw, prefix, errors):
     if not isinstance(raw, dict):
         errors.append(field_error(prefix.rstrip("."), "must be an object"))
         return None
+    raw, names = _resolve_aliases(raw, prefix, errors)
+    qty_field = f"{prefix}{names.get('product_qty', 'product_qty')}"
+    price_field = f"{prefix}{names.get('product_price', 'product_price')}"
     product_id = _record_id(raw, "product_id", errors, label=f"{prefix}product_id")
     product_ref = raw.get("product_ref")
     if product_ref is not None and not isinstance(product_ref, str):
@@ -109,14 +181,12 @@ def _line(raw, prefix, errors):
     if raw.get("product_qty") is not None:
         quantity = _number(raw["product_qty"])
         if quantity is None or quantity <= 0:
-            errors.append(
-                field_error(f"{prefix}product_qty", "must be a number above 0")
-            )
+            errors.append(field_error(qty_field, "must be a number above 0"))
     price = None
     if raw.get("product_price") is not None:
         price = _number(raw["product_price"])
         if price is None:
-            errors.append(field_error(f"{prefix}product_price", "must be a number"))
+            errors.append(field_error(price_field, "must be a number"))
         elif price < 0:
             # The earlier system's convention: a negative price means "use Odoo's".
             price = None
@@ -129,33 +199,55 @@ def _line(raw, prefix, errors):
     }
 
 
+def _unwrap(body, errors):
+    """The request itself, out of ElevenLabs' ``{"parameters": {...}}`` wrapper."""
+    if not isinstance(body, dict) or not isinstance(body.get(WRAPPER), dict):
+        return body
+    _unknown_keys(body, (WRAPPER,), "", errors)
+    return body[WRAPPER]
+
+
+def _lines(body, errors):
+    """The lines of ``body``: its ``lines`` list, or the body itself (flat shape)."""
+    if "lines" not in body:
+        _unknown_keys(body, REQUEST_FIELDS + LINE_FIELDS, "", errors)
+        return [_line(body, "", errors)]
+    line_keys = {*LINE_FIELDS, *LINE_ALIASES}
+    for key in line_keys.intersection(body):
+        # null is "not given", as for every optional field.
+        if body[key] is not None:
+            errors.append(field_error(key, "belongs in each item of lines"))
+    top_level = {key: value for key, value in body.items() if key not in line_keys}
+    _unknown_keys(top_level, REQUEST_FIELDS, "", errors)
+    raw_lines = body["lines"]
+    if not isinstance(raw_lines, list) or not raw_lines:
+        errors.append(field_error("lines", "must be a non-empty list"))
+        return []
+    if len(raw_lines) > MAX_LINES:
+        errors.append(field_error("lines", f"must have at most {MAX_LINES} lines"))
+        return []
+    lines = []
+    for index, raw in enumerate(raw_lines):
+        prefix = f"lines[{index}]."
+        if isinstance(raw, dict):
+            _unknown_keys(raw, LINE_FIELDS, prefix, errors)
+        lines.append(_line(raw, prefix, errors))
+    return lines
+
+
 def parse_payload(body, *, idempotency_key=None, default_source="webhook"):
     """Return ``(request, errors)``: the normalized request and field errors.
 
     ``idempotency_key`` (from a header) wins over the body's field.
     """
-    if isinstance(body, dict) and isinstance(body.get("parameters"), dict):
-        body = body["parameters"]
+    errors = []
+    body = _unwrap(body, errors)
     if not isinstance(body, dict):
         return None, [field_error("body", "must be a JSON object")]
-    errors = []
     email = normalize_email(_text(body, "email", errors, required=True))
     if email and not EMAIL_RE.match(email):
         errors.append(field_error("email", "is not a valid email address"))
-    if "lines" in body:
-        raw_lines = body["lines"]
-        if not isinstance(raw_lines, list) or not raw_lines:
-            errors.append(field_error("lines", "must be a non-empty list"))
-            raw_lines = []
-        elif len(raw_lines) > MAX_LINES:
-            errors.append(field_error("lines", f"must have at most {MAX_LINES} lines"))
-            raw_lines = []
-        lines = [
-            _line(raw, f"lines[{index}].", errors)
-            for index, raw in enumerate(raw_lines)
-        ]
-    else:
-        lines = [_line(body, "", errors)]
+    lines = _lines(body, errors)
     key = idempotency_key or body.get("idempotency_key") or None
     if isinstance(key, str):
         # A blank key is no key: stored, it would collide with every other one.

@@ -1,0 +1,75 @@
+"""The records a submission names: its products, salesperson and team.
+
+Checked before anything is stored, with the submitting company's rules; each
+problem is a ``{field, message}`` error, as ``tools.payload`` reports them.
+"""
+
+from odoo.fields import Domain
+
+from .tools.payload import field_error
+
+
+def resolve_lines(env, lines):
+    """Return ``(line values, errors)``, each product found by id or reference."""
+    Product = env["product.product"].sudo()
+    sellable = Domain("sale_ok", "=", True) & Domain(
+        "company_id", "in", [False, env.company.id]
+    )
+    resolved, errors = [], []
+    for line in lines:
+        prefix, ref = line["field_prefix"], line["product_ref"]
+        if product_id := line["product_id"]:
+            product = Product.search(sellable & Domain("id", "=", product_id))
+            if not product:
+                errors.append(
+                    field_error(
+                        f"{prefix}product_id",
+                        f"no sellable product with id {product_id}",
+                    )
+                )
+                continue
+        elif not ref:
+            continue  # parse_payload already reported the missing product
+        else:
+            product = Product.search(
+                sellable & Domain("default_code", "=ilike", ref), limit=2
+            ) or Product.search(sellable & Domain("name", "=ilike", ref), limit=2)
+            if len(product) != 1:
+                message = (
+                    f"several products match {ref!r}; use a product id"
+                    if product
+                    else f"no sellable product matches {ref!r}"
+                )
+                errors.append(field_error(f"{prefix}product_ref", message))
+                continue
+        price = line["price_unit"]
+        resolved.append(
+            {
+                "product_id": product.id,
+                "product_ref": ref or False,
+                "quantity": line["quantity"],
+                "price_unit": -1.0 if price is None else price,
+            }
+        )
+    return resolved, errors
+
+
+def sales_assignment_errors(env, values):
+    """Errors for a requested salesperson or team this company doesn't have."""
+    errors = []
+    company = env.company
+    if (user_id := values["user_id"]) and not env["res.users"].sudo().search(
+        [
+            ("id", "=", user_id),
+            ("share", "=", False),
+            ("company_ids", "in", company.id),
+        ]
+    ):
+        errors.append(
+            field_error("user_id", f"no active internal user with id {user_id}")
+        )
+    if (team_id := values["team_id"]) and not env["crm.team"].sudo().search(
+        [("id", "=", team_id), ("company_id", "in", [False, company.id])]
+    ):
+        errors.append(field_error("team_id", f"no active sales team with id {team_id}"))
+    return errors
