@@ -35,7 +35,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from bridge.config import Settings
-from bridge.service import PRODUCT_FIELDS
+from bridge.records import PRODUCT_FIELDS
 
 DEFAULT_PAGE_SIZE = Settings.model_fields["default_page_size"].default
 

@@ -8,50 +8,22 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from pydantic import BaseModel, Field
 
 import bridge
 from bridge.audit import AuditLog
+from bridge.errors import BridgeError, ReadOnlyInstance, UnknownInstance
 from bridge.metrics import Metrics
 from bridge.odoo import OdooAccessDenied, OdooError, OdooUnreachable
-from bridge.service import (
+from bridge.quotations import (
+    LEGACY_STATUS_PATH,
+    LEGACY_SUBMIT_PATH,
     QUOTATIONS_PATH,
-    BridgeError,
-    OdooService,
-    ReadOnlyInstance,
-    UnknownInstance,
+    AddonQuotations,
+    QuotationBody,
 )
+from bridge.service import OdooService
 
 router = APIRouter()
-
-
-class QuotationBody(BaseModel):
-    """The addon's quotation payload (documented here, forwarded unchanged)."""
-
-    partner_name: str = Field(description="Customer company (required).")
-    email: str = Field(description="Contact email (required).")
-    contact_name: str | None = None
-    phone: str | None = None
-    lead_name: str | None = None
-    notes: str | None = None
-    user_id: int | None = Field(default=None, description="Salesperson; 0 = automatic.")
-    team_id: int | None = None
-    product_id: int | None = None
-    product_ref: str | None = Field(
-        default=None, description="Internal reference or exact product name."
-    )
-    product_qty: float | None = Field(default=None, description="> 0, default 1.")
-    product_price: float | None = Field(
-        default=None, description="Unit price; < 0 or absent = Odoo's price."
-    )
-    lines: list[dict[str, Any]] | None = Field(
-        default=None,
-        description="Several lines of {product_id | product_ref, product_qty, "
-        "product_price}.",
-    )
-    idempotency_key: str | None = None
-    source: str | None = Field(default=None, description="webhook (default), manual.")
-    source_ref: str | None = None
 
 
 _QUOTATION_OPENAPI: dict[str, Any] = {
@@ -70,6 +42,11 @@ _QUOTATION_OPENAPI: dict[str, Any] = {
 def _service(request: Request) -> OdooService:
     service: OdooService = request.app.state.service
     return service
+
+
+def _quotations(request: Request) -> AddonQuotations:
+    quotations: AddonQuotations = request.app.state.quotations
+    return quotations
 
 
 def _audit(request: Request) -> AuditLog:
@@ -108,15 +85,12 @@ async def _proxy(
     method, path = request.method, request.url.path
     # The route's template, not the path: one audit name per route.
     route = f"{method} {request.scope['route'].path}"
-    service = _service(request)
-    instance = service.quotation_instance
+    quotations = _quotations(request)
     key = request.headers.get("idempotency-key")
     async with _audit(request).track(
-        kind="rest", name=route, instance=instance, arguments=arguments
+        kind="rest", name=route, instance=quotations.instance, arguments=arguments
     ) as rec:
-        answer = await service.proxy(
-            method, path, body=body, idempotency_key=key, instance=instance
-        )
+        answer = await quotations.forward(method, path, body=body, idempotency_key=key)
         rec.status_code = answer.status_code
         if answer.status_code >= 400:
             message = (
@@ -134,7 +108,7 @@ def _arguments(body: bytes) -> Any:
 
 
 @router.post(
-    "/api/quotation/async",
+    LEGACY_SUBMIT_PATH,
     tags=["quotations"],
     status_code=202,
     openapi_extra=_QUOTATION_OPENAPI,
@@ -151,7 +125,7 @@ async def create_quotation(request: Request) -> JSONResponse:
     return await _proxy(request, body=body, arguments=_arguments(body))
 
 
-@router.get("/api/quotation/status/{tracking_id}", tags=["quotations"])
+@router.get(LEGACY_STATUS_PATH + "/{tracking_id}", tags=["quotations"])
 @router.get(QUOTATIONS_PATH + "/{tracking_id}", tags=["quotations"])
 async def quotation_status(request: Request, tracking_id: str) -> JSONResponse:
     """Status document of a quotation, from the same path of the addon."""

@@ -14,6 +14,7 @@ from bridge.audit import AuditLog
 from bridge.config import Settings, get_settings
 from bridge.mcp_server import build_server
 from bridge.metrics import Metrics
+from bridge.quotations import AddonQuotations
 from bridge.security import GatewayMiddleware, transport_security
 from bridge.service import OdooService
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.service = service
+    app.state.quotations = AddonQuotations(service)
     app.state.audit = audit
     app.state.metrics = metrics
     app.state.mcp = mcp
