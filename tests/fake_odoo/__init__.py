@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from fake_odoo.addon import AddonRoutes, Quotation
+from fake_odoo.addon import AddonRoutes, Quotation, not_found
 from fake_odoo.data import ADMIN_KEY, DATABASE, READONLY_USER_KEY, demo_records
 from fake_odoo.json2 import Json2
 from fake_odoo.serving import free_port, serve_app
@@ -66,23 +66,9 @@ class FakeOdoo(Json2, AddonRoutes):
             routes=[
                 Route("/web/version", self.version, methods=["GET"]),
                 Route("/json/2/{model}/{method}", self.json2, methods=["POST"]),
-                Route(
-                    "/mcp_quotation/v1/quotations",
-                    self.create_quotation,
-                    methods=["POST"],
-                ),
-                Route("/api/quotation/async", self.create_quotation, methods=["POST"]),
-                Route(
-                    "/mcp_quotation/v1/quotations/{tracking_id}",
-                    self.quotation_status,
-                    methods=["GET"],
-                ),
-                Route(
-                    "/api/quotation/status/{tracking_id}",
-                    self.quotation_status,
-                    methods=["GET"],
-                ),
-            ]
+                *self.addon_routes(),
+            ],
+            exception_handlers={404: not_found},
         )
 
     def _user(self, request: Request) -> int | None:
