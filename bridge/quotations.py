@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from bridge.errors import BridgeError
 from bridge.odoo import AddonResponse, OdooClient
@@ -47,15 +47,25 @@ class QuotationRejected(BridgeError):
 
 
 class QuotationLine(BaseModel):
-    """One product line of a quotation request."""
+    """One product line of a quotation request; like the addon, it refuses keys
+    it does not know and takes Odoo's own names for quantity and unit price."""
+
+    model_config = ConfigDict(extra="forbid")
 
     product_id: int | None = Field(default=None, description="Product id.")
     product_ref: str | None = Field(
         default=None, description="Internal reference or exact product name."
     )
-    product_qty: float = Field(default=1.0, gt=0)
+    product_qty: float = Field(
+        default=1.0,
+        gt=0,
+        validation_alias=AliasChoices("product_qty", "quantity"),
+        description="Quantity (also accepted as `quantity`).",
+    )
     product_price: float | None = Field(
-        default=None, description="Unit price; omit to use Odoo's price."
+        default=None,
+        validation_alias=AliasChoices("product_price", "price_unit"),
+        description="Unit price (also `price_unit`); omit to use Odoo's price.",
     )
 
 
@@ -121,7 +131,10 @@ class GetQuotationStatus(OnInstance):
 
 
 class QuotationBody(BaseModel):
-    """The addon's quotation payload (documented here, forwarded unchanged)."""
+    """The addon's quotation payload (documented here, forwarded unchanged): the
+    addon answers 422 for a key it does not know."""
+
+    model_config = ConfigDict(extra="forbid")
 
     partner_name: str = Field(description="Customer company (required).")
     email: str = Field(description="Contact email (required).")
@@ -139,10 +152,8 @@ class QuotationBody(BaseModel):
     product_price: float | None = Field(
         default=None, description="Unit price; < 0 or absent = Odoo's price."
     )
-    lines: list[dict[str, Any]] | None = Field(
-        default=None,
-        description="Several lines of {product_id | product_ref, product_qty, "
-        "product_price}.",
+    lines: list[QuotationLine] | None = Field(
+        default=None, description="Several lines instead of one product."
     )
     idempotency_key: str | None = None
     source: str | None = Field(default=None, description="webhook (default), manual.")

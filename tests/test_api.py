@@ -312,3 +312,21 @@ def test_openapi_documents_the_quotation_routes(bridge_url: str) -> None:
     assert {"partner_name", "email"} <= set(schema["required"])
     assert "/api/quotation/status/{tracking_id}" in spec["paths"]
     assert docs.status_code == 200
+
+
+def test_the_addons_refusal_of_unknown_keys_passes_through_unchanged(
+    bridge_url: str, fake_odoo: FakeOdoo
+) -> None:
+    body = {**VALID, "customer_type": "restaurant", "lines": [{"qty": 1}]}
+    with client_for(bridge_url) as http:
+        through_bridge = http.post("/mcp_quotation/v1/quotations", json=body)
+    direct = httpx.post(
+        f"{fake_odoo.url}/mcp_quotation/v1/quotations",
+        json=body,
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+    )
+    assert through_bridge.status_code == direct.status_code == 422
+    assert through_bridge.json() == direct.json()
+    fields = {e["field"] for e in through_bridge.json()["errors"]}
+    assert {"customer_type", "lines[0].qty"} <= fields
+    assert fake_odoo.quotations == {}
