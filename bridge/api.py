@@ -11,7 +11,12 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 import bridge
 from bridge.audit import AuditLog
-from bridge.errors import BridgeError, ReadOnlyInstance, UnknownInstance
+from bridge.errors import (
+    BridgeError,
+    BridgeMisconfigured,
+    ReadOnlyInstance,
+    UnknownInstance,
+)
 from bridge.metrics import Metrics
 from bridge.odoo import OdooAccessDenied, OdooError, OdooUnreachable
 from bridge.quotations import (
@@ -133,6 +138,8 @@ async def quotation_status(request: Request, tracking_id: str) -> JSONResponse:
 
 
 def _error_status(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, BridgeMisconfigured):
+        return 503, "bridge_misconfigured"
     if isinstance(exc, ReadOnlyInstance):
         return 403, "read_only"
     if isinstance(exc, UnknownInstance):
@@ -148,7 +155,8 @@ def _error_status(exc: Exception) -> tuple[int, str]:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     status, code = _error_status(exc)
-    headers = {"Retry-After": "5"} if status == 503 else None
+    # Odoo may be back soon; a misconfigured bridge will not be.
+    headers = {"Retry-After": "5"} if isinstance(exc, OdooUnreachable) else None
     return JSONResponse(
         {"error": code, "message": str(exc)}, status_code=status, headers=headers
     )

@@ -201,11 +201,19 @@ class Settings(BaseSettings):
         return [v for v in values if v]
 
     def check_serve(self) -> None:
-        """Refuse configurations that would expose Odoo without authentication."""
+        """Refuse configurations that would expose Odoo without authentication,
+        or serve quotation routes that cannot work."""
         if not self.http.is_loopback and not self.http.tokens:
             raise ConfigError(
                 f"refusing to listen on {self.http.host} without bearer tokens: "
                 "set MCP_ODOO_HTTP__TOKENS"
+            )
+        name = self.instance_for(write=True)
+        if self.instances[name].api_key is None:
+            raise ConfigError(
+                f"instance {name!r} holds the quotations but has no API key: the "
+                "quotation routes call the mcp_quotation addon, which only takes "
+                f"Odoo API keys (set MCP_ODOO_INSTANCES__{name}__API_KEY)"
             )
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import anyio
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from bridge.errors import BridgeError
+from bridge.config import ConfigError
+from bridge.errors import BridgeError, BridgeMisconfigured
 from bridge.odoo import AddonResponse, OdooClient
 from bridge.params import OnInstance
 from bridge.schemas import QuotationAccepted, QuotationStatus
@@ -167,15 +168,20 @@ class AddonQuotations:
         self._service = service
 
     @property
-    def instance(self) -> str:
+    def instance(self) -> str | None:
         """Where quotations are created, so also where their status is read."""
-        return self._service.settings.instance_for(write=True)
+        try:
+            return self._service.settings.instance_for(write=True)
+        except ConfigError:
+            return None
 
     async def _client(self, instance: str | None, *, write: bool) -> OdooClient:
         """The quotations' instance client; the addon's routes need an API key."""
+        if instance is None and self.instance is None:
+            raise BridgeMisconfigured("No Odoo instance is configured for quotations")
         inst = self._service.resolve(instance or self.instance, write=write)
         if inst.config.api_key is None:
-            raise BridgeError(
+            raise BridgeMisconfigured(
                 f"Quotations on instance {inst.name!r} need an API key (the addon's "
                 "routes authenticate with Odoo API keys)"
             )
@@ -234,11 +240,7 @@ class AddonQuotations:
         idempotency_key: str | None = None,
     ) -> AddonResponse:
         """Forward a REST call to the addon's route of the same path."""
-        if method == "POST":
-            client = await self._client(None, write=True)
-        else:
-            inst = self._service.resolve(self.instance, write=False)
-            client = await inst.client()
+        client = await self._client(None, write=method == "POST")
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key

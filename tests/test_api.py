@@ -330,3 +330,43 @@ def test_the_addons_refusal_of_unknown_keys_passes_through_unchanged(
     fields = {e["field"] for e in through_bridge.json()["errors"]}
     assert {"customer_type", "lines[0].qty"} <= fields
     assert fake_odoo.quotations == {}
+
+
+def login_only_settings(fake: FakeOdoo, tmp_path: Path) -> Settings:
+    """The quotations' instance reached with a login and password, no API key."""
+    return Settings(
+        instances={
+            "dev": {
+                "url": fake.url,
+                "database": DATABASE,
+                "login": "admin",
+                "password": "admin",
+                "protocol": "odoorpc",
+            }
+        },
+        http={"tokens": {"n8n": TOKEN}},
+        audit={"directory": tmp_path / "audit"},
+    )
+
+
+def test_quotation_routes_without_an_api_key_are_refused_at_start_up(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigError, match="'dev'.*API key"):
+        create_app(login_only_settings(fake_odoo, tmp_path))
+
+
+def test_both_quotation_routes_answer_503_naming_a_missing_api_key(
+    fake_odoo: FakeOdoo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Should the start-up check be passed by, each request still says why.
+    monkeypatch.setattr(Settings, "check_serve", lambda self: None)
+    app = create_app(login_only_settings(fake_odoo, tmp_path))
+    with serve_app(app) as url, client_for(url) as http:
+        created = http.post("/api/quotation/async", json=VALID)
+        status = http.get("/api/quotation/status/quot_0000000000000000")
+    for answer in (created, status):
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["error"] == "bridge_misconfigured"
+        assert "API key" in answer.json()["message"]
+    assert fake_odoo.requests == []
