@@ -6,8 +6,10 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import bridge
 from bridge.audit import AuditLog
@@ -17,6 +19,7 @@ from bridge.errors import (
     ReadOnlyInstance,
     UnknownInstance,
 )
+from bridge.http_errors import HTTP_ERROR_CODES, json_error
 from bridge.metrics import Metrics
 from bridge.odoo import OdooAccessDenied, OdooError, OdooUnreachable
 from bridge.quotations import (
@@ -150,19 +153,46 @@ def _error_status(exc: Exception) -> tuple[int, str]:
         return 502, "odoo_access_denied"
     if isinstance(exc, OdooError):
         return 502, "odoo_error"
-    return 400, "bad_request"
+    return 400, "bad_request"  # InvalidArguments and any other refusal
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     status, code = _error_status(exc)
     # Odoo may be back soon; a misconfigured bridge will not be.
     headers = {"Retry-After": "5"} if isinstance(exc, OdooUnreachable) else None
-    return JSONResponse(
-        {"error": code, "message": str(exc)}, status_code=status, headers=headers
-    )
+    return json_error(status, code, str(exc), headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (unknown path, wrong method) in the addon's shape."""
+    if not isinstance(exc, StarletteHTTPException):
+        raise exc
+    path, method = request.url.path, request.method
+    headers = dict(exc.headers or {})
+    messages = {
+        404: f"No route serves {path}.",
+        405: f"{method} is not allowed on {path}; use {headers.get('Allow')}.",
+    }
+    code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+    message = messages.get(exc.status_code, str(exc.detail))
+    return json_error(exc.status_code, code, message, headers=headers)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's parameter validation, with the addon's field errors."""
+    if not isinstance(exc, RequestValidationError):
+        raise exc
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]}
+        for e in exc.errors()
+    ]
+    message = "The request is invalid."
+    return json_error(422, "validation_error", message, errors=errors)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """One place maps the bridge's exceptions to HTTP answers."""
     app.add_exception_handler(BridgeError, _domain_error)
     app.add_exception_handler(OdooError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)

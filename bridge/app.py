@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from mcp.server.transport_security import RequestBodyLimitMiddleware
+from starlette.routing import Mount
 
 import bridge
 from bridge import api
@@ -20,7 +21,7 @@ from bridge.service import OdooService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """FastAPI app: REST routes first, then legacy SSE at /mcp/sse, then /mcp."""
+    """FastAPI app: REST routes first, then /mcp, then legacy SSE at /mcp/sse."""
     settings = settings or get_settings()
     settings.check_serve()
     metrics = Metrics()
@@ -66,8 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.mcp = mcp
     api.install_error_handlers(app)
     app.include_router(api.router)
-    app.mount("/mcp", legacy_sse)
-    app.mount("/", streamable)
+    # The transports' routes, not their apps mounted at "/": a catch-all mount
+    # would answer every unknown path and wrong method with its own plain 404.
+    app.router.routes.extend(streamable.routes)
+    app.router.routes.append(Mount("/mcp", routes=legacy_sse.routes))
     app.add_middleware(
         RequestBodyLimitMiddleware, max_body_size=settings.http.max_body_bytes
     )

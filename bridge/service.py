@@ -10,12 +10,11 @@ import anyio
 
 from bridge import records
 from bridge.config import ConfigError, OdooInstance, Settings
-from bridge.errors import ReadOnlyInstance, UnknownInstance
+from bridge.errors import InvalidArguments, ReadOnlyInstance, UnknownInstance
 from bridge.odoo import (
     LatencyObserver,
     OdooClient,
     OdooError,
-    OdooInvalidRequest,
     OdooRecordMissing,
     OdooUnknownModel,
     open_client,
@@ -278,7 +277,7 @@ class OdooService:
         model_name, _, raw_id = params.id.partition(":")
         model = records.SEARCHABLE_BY_NAME.get(model_name)
         if model is None or not raw_id.isdigit():
-            raise OdooInvalidRequest(
+            raise InvalidArguments(
                 f"Unknown document id {params.id!r}; use an id returned by search"
             )
         inst = self.resolve(params.instance, write=False)
@@ -492,7 +491,7 @@ class OdooService:
         elif params.clear_deadline:
             vals["date_deadline"] = False
         if not vals:
-            raise OdooInvalidRequest(
+            raise InvalidArguments(
                 "Nothing to change: give stage_id, assignee_ids, deadline "
                 "or clear_deadline"
             )

@@ -370,3 +370,25 @@ def test_both_quotation_routes_answer_503_naming_a_missing_api_key(
         assert answer.json()["error"] == "bridge_misconfigured"
         assert "API key" in answer.json()["message"]
     assert fake_odoo.requests == []
+
+
+def test_wrong_methods_and_unknown_paths_get_json_errors_like_the_addons(
+    bridge_url: str,
+) -> None:
+    with client_for(bridge_url) as http:
+        get_submit = http.get("/api/quotation/async")
+        delete_status = http.delete("/mcp_quotation/v1/quotations/quot_1")
+        unknown = [
+            http.get("/mcp_quotation/v1/invoices"),
+            http.get("/nothing/here"),
+            http.get("/mcp/nothing"),
+        ]
+    for answer, allowed in ((get_submit, "POST"), (delete_status, "GET")):
+        assert (answer.status_code, answer.headers["Allow"]) == (405, allowed)
+        assert answer.headers["Content-Type"] == "application/json"
+        assert answer.json()["error"] == "method_not_allowed"
+        assert answer.json()["message"]
+    for answer in unknown:
+        assert answer.status_code == 404
+        assert answer.headers["Content-Type"] == "application/json"
+        assert answer.json()["error"] == "not_found" and answer.json()["message"]

@@ -8,8 +8,9 @@ import pytest
 from fake_odoo import ADMIN_KEY, DATABASE, FakeOdoo, free_port, serve_app
 
 from bridge.config import Settings
+from bridge.errors import InvalidArguments
 from bridge.odoo import OdooUnreachable
-from bridge.params import ListUsers, Search, SearchProducts
+from bridge.params import Fetch, ListUsers, Search, SearchProducts, UpdateTask
 from bridge.service import OdooService
 
 
@@ -84,3 +85,15 @@ async def test_the_service_starts_while_odoo_is_down_and_connects_when_it_is_bac
         with serve_app(FakeOdoo().app(), port=port):
             users = await service.list_users(ListUsers())
     assert "admin" in {u.login for u in users.items}
+
+
+@pytest.mark.anyio
+async def test_the_bridges_own_refusals_are_bridge_errors_not_odoos(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    async with OdooService(settings_for(fake_odoo.url, tmp_path=tmp_path)) as service:
+        with pytest.raises(InvalidArguments, match="Nothing to change"):
+            await service.update_task(UpdateTask(task_id=60))
+        with pytest.raises(InvalidArguments, match="Unknown document id"):
+            await service.fetch(Fetch(id="res.partner"))
+    assert fake_odoo.requests == []
