@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
-from mcp.server.transport_security import RequestBodyLimitMiddleware
 from starlette.routing import Mount
 
 import bridge
@@ -71,8 +70,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # would answer every unknown path and wrong method with its own plain 404.
     app.router.routes.extend(streamable.routes)
     app.router.routes.append(Mount("/mcp", routes=legacy_sse.routes))
-    app.add_middleware(
-        RequestBodyLimitMiddleware, max_body_size=settings.http.max_body_bytes
-    )
     app.add_middleware(GatewayMiddleware, http=settings.http)
     return app

@@ -101,6 +101,9 @@ class HttpSettings(BaseModel):
             "http://[::1]:*",
         ]
     )
+    # Every request body the bridge reads, MCP messages included: larger than
+    # the quotation routes' 64 KiB (the addon's limit, applied to them apart),
+    # because a tool call may carry a long task or lead description.
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     rate_limit_per_minute: int = Field(default=120, ge=0)
 

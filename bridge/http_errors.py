@@ -34,3 +34,8 @@ def json_error(
         status_code=status,
         headers=headers,
     )
+
+
+def body_too_large(limit: int) -> str:
+    """The addon's words for a body over `limit` bytes; the bridge uses them too."""
+    return f"The body must be at most {limit} bytes."

@@ -14,6 +14,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from bridge.config import ConfigError
 from bridge.errors import BridgeError, BridgeMisconfigured
+from bridge.http_errors import body_too_large
 from bridge.odoo import AddonResponse, OdooClient
 from bridge.params import OnInstance
 from bridge.schemas import QuotationAccepted, QuotationStatus
@@ -24,6 +25,9 @@ QUOTATIONS_PATH = "/mcp_quotation/v1/quotations"
 LEGACY_SUBMIT_PATH = "/api/quotation/async"
 LEGACY_STATUS_PATH = "/api/quotation/status"
 FINAL_STATES = frozenset({"completed", "failed", "cancelled"})
+# The addon refuses a quotation request's body above this; so does the bridge,
+# with the addon's answer, rather than forwarding it to be refused.
+QUOTATION_MAX_BODY_BYTES = 64 * 1024
 POLL_SECONDS = 1.0
 
 ProgressCallback = Callable[[float, float | None, str], Awaitable[None]]
@@ -239,8 +243,14 @@ class AddonQuotations:
         body: bytes | None = None,
         idempotency_key: str | None = None,
     ) -> AddonResponse:
-        """Forward a REST call to the addon's route of the same path."""
+        """Forward a REST call to the addon's route of the same path; a body the
+        addon would refuse as too large gets its answer here."""
         client = await self._client(None, write=method == "POST")
+        if body is not None and len(body) > QUOTATION_MAX_BODY_BYTES:
+            message = body_too_large(QUOTATION_MAX_BODY_BYTES)
+            return AddonResponse(
+                413, {"error": "payload_too_large", "message": message}
+            )
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key

@@ -392,3 +392,52 @@ def test_wrong_methods_and_unknown_paths_get_json_errors_like_the_addons(
         assert answer.status_code == 404
         assert answer.headers["Content-Type"] == "application/json"
         assert answer.json()["error"] == "not_found" and answer.json()["message"]
+
+
+def test_an_oversized_quotation_gets_the_addons_413_without_reaching_odoo(
+    bridge_url: str, fake_odoo: FakeOdoo
+) -> None:
+    big = {**VALID, "notes": "x" * 65537}
+
+    def chunks() -> Iterator[bytes]:
+        yield json.dumps(big).encode()
+
+    with client_for(bridge_url) as http:
+        answers = [
+            http.post("/api/quotation/async", json=big),
+            http.post("/mcp_quotation/v1/quotations", json=big),
+            # Chunked: no Content-Length to go by.
+            http.post(
+                "/mcp_quotation/v1/quotations",
+                content=chunks(),
+                headers={"Content-Type": "application/json"},
+            ),
+        ]
+    for answer in answers:
+        assert answer.status_code == 413
+        assert answer.json() == {
+            "error": "payload_too_large",
+            "message": "The body must be at most 65536 bytes.",
+        }
+    assert fake_odoo.requests == []
+
+
+def test_bodies_over_the_bridges_own_limit_get_the_same_answer(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"x": "'
+        yield b"x" * 2048 + b'"}}'
+
+    settings = make_settings(fake_odoo, tmp_path, max_body_bytes=1024)
+    with serve_app(create_app(settings)) as url, client_for(url) as http:
+        declared = http.post("/mcp", json={"padding": "x" * 2048})
+        chunked = http.post(
+            "/mcp", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+    for answer in (declared, chunked):
+        assert answer.status_code == 413
+        assert answer.json() == {
+            "error": "payload_too_large",
+            "message": "The body must be at most 1024 bytes.",
+        }
