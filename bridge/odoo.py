@@ -186,6 +186,8 @@ class Json2Client(_AddonRoutes):
             body["ids"] = ids
         attempts = 1 + (self._instance.retries if method in READ_METHODS else 0)
         for attempt in range(attempts):
+            if attempt:
+                await anyio.sleep(0.2 * 2 ** (attempt - 1))
             started = time.perf_counter()
             try:
                 response = await self.http.post(f"/json/2/{model}/{method}", json=body)
@@ -201,10 +203,9 @@ class Json2Client(_AddonRoutes):
                 failure = _error_from_json2(
                     response.status_code, _json_or_none(response), model, method
                 )
-            if not isinstance(failure, OdooUnreachable) or attempt + 1 == attempts:
-                raise failure
-            await anyio.sleep(0.2 * 2**attempt)
-        raise AssertionError("unreachable")
+            if not isinstance(failure, OdooUnreachable):
+                break
+        raise failure
 
     async def version(self) -> str:
         """The server version, e.g. ``19.0``."""
@@ -228,6 +229,12 @@ class OdooRpcClient(_AddonRoutes):
                 f"instance {name!r} needs a database and a login for odoorpc "
                 "(the password may be an API key)"
             )
+        secret = instance.password or instance.api_key
+        if secret is None:
+            raise OdooInvalidRequest(
+                f"instance {name!r} needs a password or an API key for odoorpc"
+            )
+        self._secret = secret
         self.name = name
         self._instance = instance
         self._observe = observe
@@ -252,10 +259,10 @@ class OdooRpcClient(_AddonRoutes):
             port=parts.port or (443 if https else 80),
             timeout=self._instance.timeout,
         )
-        secret = self._instance.password or self._instance.api_key
-        assert secret is not None
         odoo.login(
-            self._instance.database, self._instance.login, secret.get_secret_value()
+            self._instance.database,
+            self._instance.login,
+            self._secret.get_secret_value(),
         )
         return odoo
 

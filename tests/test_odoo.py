@@ -221,3 +221,12 @@ def test_the_odoorpc_client_needs_a_database_and_a_login() -> None:
                 url="http://odoo17:8069", api_key="k" * 20, protocol="odoorpc"
             ),
         )
+
+
+def test_the_odoorpc_client_needs_a_password_or_an_api_key() -> None:
+    # Settings refuse this; a config built around their checks is still refused.
+    credentials_missing = OdooInstance.model_construct(
+        url="http://odoo17:8069", database="odoo", login="admin", protocol="odoorpc"
+    )
+    with pytest.raises(OdooInvalidRequest, match="password or an API key"):
+        OdooRpcClient("legacy", credentials_missing)
