@@ -320,7 +320,10 @@ def _error_from_rpc(exc: Exception, where: str) -> OdooError:
         if any(k in name for k in ("ValueError", "ValidationError", "UserError")):
             return OdooInvalidRequest(f"Odoo rejected {where}: {message}")
         return OdooError(f"Odoo error on {where}: {message}")
-    return OdooError(f"Odoo error on {where}: {type(exc).__name__}")
+    # Not Odoo refusing: a broken answer or a bug. Kept whole for whoever
+    # investigates; the caller gets its type and message.
+    logger.error("Unexpected odoorpc failure on %s", where, exc_info=exc)
+    return OdooError(f"Odoo error on {where}: {type(exc).__name__}: {exc}")
 
 
 def _json_or_none(response: httpx.Response) -> Any:
