@@ -1,4 +1,5 @@
-"""REST routes: health, readiness, metrics and the quotation proxy (seed paths)."""
+"""REST routes: health, readiness, metrics and the quotation proxy (current and
+legacy paths)."""
 
 from __future__ import annotations
 
@@ -26,25 +27,12 @@ from bridge.quotations import (
     LEGACY_STATUS_PATH,
     LEGACY_SUBMIT_PATH,
     QUOTATIONS_PATH,
+    SUBMIT_OPENAPI,
     AddonQuotations,
-    QuotationBody,
 )
 from bridge.service import OdooService
 
 router = APIRouter()
-
-
-_QUOTATION_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": QuotationBody.model_json_schema()}},
-    },
-    "responses": {
-        "202": {"description": "Queued: tracking_id, status, status_url."},
-        "200": {"description": "Idempotency key replayed: the same tracking_id."},
-        "422": {"description": "Invalid fields: {error, message, errors[]}."},
-    },
-}
 
 
 def _service(request: Request) -> OdooService:
@@ -119,13 +107,13 @@ def _arguments(body: bytes) -> Any:
     LEGACY_SUBMIT_PATH,
     tags=["quotations"],
     status_code=202,
-    openapi_extra=_QUOTATION_OPENAPI,
+    openapi_extra=SUBMIT_OPENAPI,
 )
 @router.post(
     QUOTATIONS_PATH,
     tags=["quotations"],
     status_code=202,
-    openapi_extra=_QUOTATION_OPENAPI,
+    openapi_extra=SUBMIT_OPENAPI,
 )
 async def create_quotation(request: Request) -> JSONResponse:
     """Queue a quotation; forwarded to the same path of the mcp_quotation addon."""

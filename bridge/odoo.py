@@ -378,8 +378,8 @@ async def detect_protocol(instance: OdooInstance) -> str:
                 f"Odoo at {instance.base_url} is unreachable: {type(exc).__name__}"
             ) from None
     if response.status_code == 200:
-        major = _json_or_none(response) or {}
-        info = major.get("version_info") or [0]
+        version = _json_or_none(response) or {}
+        info = version.get("version_info") or [0]
         if isinstance(info[0], int) and info[0] >= 19:
             return "json2"
     return "odoorpc"

@@ -165,6 +165,23 @@ class QuotationBody(BaseModel):
     source_ref: str | None = None
 
 
+# The submission routes' OpenAPI: the body they forward, the answers they pass on.
+SUBMIT_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": QuotationBody.model_json_schema()}},
+    },
+    "responses": {
+        "202": {"description": "Queued: tracking_id, status, status_url."},
+        "200": {"description": "Idempotency key replayed: the same tracking_id."},
+        "413": {"description": "The body is over 65536 bytes."},
+        "422": {
+            "description": "Invalid or unknown fields: {error, message, errors[]}."
+        },
+    },
+}
+
+
 class AddonQuotations:
     """The addon's quotation routes on the instance that holds the quotations."""
 
