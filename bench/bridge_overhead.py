@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,19 +34,17 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from bridge.config import Settings
-from bridge.service import PRODUCT_FIELDS
+from bridge.records import PRODUCT_FIELDS
 
 DEFAULT_PAGE_SIZE = Settings.model_fields["default_page_size"].default
 
 REPO = Path(__file__).resolve().parent.parent
+# The tests' fake Odoo and its serving helpers.
+sys.path.insert(0, str(REPO / "tests"))
+from fake_odoo import ADMIN_KEY, DATABASE, free_port  # noqa: E402
+
 TARGET_MS = 5.0
 TOKEN = "bench-token-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -66,12 +63,9 @@ def rss_mib(pid: int) -> float:
 @contextlib.contextmanager
 def fake_odoo() -> Iterator[tuple[str, str, str]]:
     """The tests' fake Odoo in its own process, so it does not share our GIL."""
-    sys.path.insert(0, str(REPO / "tests"))
-    from fake_odoo import ADMIN_KEY, DATABASE  # noqa: PLC0415
-
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, str(REPO / "tests" / "fake_odoo.py"), str(port)], cwd=REPO
+        [sys.executable, "-m", "fake_odoo", str(port)], cwd=REPO / "tests"
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -1,4 +1,5 @@
-"""REST routes: health, readiness, metrics and the quotation proxy (seed paths)."""
+"""REST routes: health, readiness, metrics and the quotation proxy (current and
+legacy paths)."""
 
 from __future__ import annotations
 
@@ -6,70 +7,42 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import bridge
 from bridge.audit import AuditLog
-from bridge.metrics import Metrics
-from bridge.odoo import OdooAccessDenied, OdooError, OdooUnreachable
-from bridge.service import (
-    QUOTATIONS_PATH,
+from bridge.errors import (
     BridgeError,
-    OdooService,
+    BridgeMisconfigured,
     ReadOnlyInstance,
     UnknownInstance,
 )
+from bridge.http_errors import HTTP_ERROR_CODES, json_error
+from bridge.metrics import Metrics
+from bridge.odoo import OdooAccessDenied, OdooError, OdooUnreachable
+from bridge.quotations import (
+    LEGACY_STATUS_PATH,
+    LEGACY_SUBMIT_PATH,
+    QUOTATIONS_PATH,
+    SUBMIT_OPENAPI,
+    AddonQuotations,
+)
+from bridge.service import OdooService
 
 router = APIRouter()
-
-
-class QuotationBody(BaseModel):
-    """The addon's quotation payload (documented here, forwarded unchanged)."""
-
-    partner_name: str = Field(description="Customer company (required).")
-    email: str = Field(description="Contact email (required).")
-    contact_name: str | None = None
-    phone: str | None = None
-    lead_name: str | None = None
-    notes: str | None = None
-    user_id: int | None = Field(default=None, description="Salesperson; 0 = automatic.")
-    team_id: int | None = None
-    product_id: int | None = None
-    product_ref: str | None = Field(
-        default=None, description="Internal reference or exact product name."
-    )
-    product_qty: float | None = Field(default=None, description="> 0, default 1.")
-    product_price: float | None = Field(
-        default=None, description="Unit price; < 0 or absent = Odoo's price."
-    )
-    lines: list[dict[str, Any]] | None = Field(
-        default=None,
-        description="Several lines of {product_id | product_ref, product_qty, "
-        "product_price}.",
-    )
-    idempotency_key: str | None = None
-    source: str | None = Field(default=None, description="webhook (default), manual.")
-    source_ref: str | None = None
-
-
-_QUOTATION_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": QuotationBody.model_json_schema()}},
-    },
-    "responses": {
-        "202": {"description": "Queued: tracking_id, status, status_url."},
-        "200": {"description": "Idempotency key replayed: the same tracking_id."},
-        "422": {"description": "Invalid fields: {error, message, errors[]}."},
-    },
-}
 
 
 def _service(request: Request) -> OdooService:
     service: OdooService = request.app.state.service
     return service
+
+
+def _quotations(request: Request) -> AddonQuotations:
+    quotations: AddonQuotations = request.app.state.quotations
+    return quotations
 
 
 def _audit(request: Request) -> AuditLog:
@@ -108,15 +81,12 @@ async def _proxy(
     method, path = request.method, request.url.path
     # The route's template, not the path: one audit name per route.
     route = f"{method} {request.scope['route'].path}"
-    service = _service(request)
-    instance = service.quotation_instance
+    quotations = _quotations(request)
     key = request.headers.get("idempotency-key")
     async with _audit(request).track(
-        kind="rest", name=route, instance=instance, arguments=arguments
+        kind="rest", name=route, instance=quotations.instance, arguments=arguments
     ) as rec:
-        answer = await service.proxy(
-            method, path, body=body, idempotency_key=key, instance=instance
-        )
+        answer = await quotations.forward(method, path, body=body, idempotency_key=key)
         rec.status_code = answer.status_code
         if answer.status_code >= 400:
             message = (
@@ -134,16 +104,16 @@ def _arguments(body: bytes) -> Any:
 
 
 @router.post(
-    "/api/quotation/async",
+    LEGACY_SUBMIT_PATH,
     tags=["quotations"],
     status_code=202,
-    openapi_extra=_QUOTATION_OPENAPI,
+    openapi_extra=SUBMIT_OPENAPI,
 )
 @router.post(
     QUOTATIONS_PATH,
     tags=["quotations"],
     status_code=202,
-    openapi_extra=_QUOTATION_OPENAPI,
+    openapi_extra=SUBMIT_OPENAPI,
 )
 async def create_quotation(request: Request) -> JSONResponse:
     """Queue a quotation; forwarded to the same path of the mcp_quotation addon."""
@@ -151,7 +121,7 @@ async def create_quotation(request: Request) -> JSONResponse:
     return await _proxy(request, body=body, arguments=_arguments(body))
 
 
-@router.get("/api/quotation/status/{tracking_id}", tags=["quotations"])
+@router.get(LEGACY_STATUS_PATH + "/{tracking_id}", tags=["quotations"])
 @router.get(QUOTATIONS_PATH + "/{tracking_id}", tags=["quotations"])
 async def quotation_status(request: Request, tracking_id: str) -> JSONResponse:
     """Status document of a quotation, from the same path of the addon."""
@@ -159,6 +129,8 @@ async def quotation_status(request: Request, tracking_id: str) -> JSONResponse:
 
 
 def _error_status(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, BridgeMisconfigured):
+        return 503, "bridge_misconfigured"
     if isinstance(exc, ReadOnlyInstance):
         return 403, "read_only"
     if isinstance(exc, UnknownInstance):
@@ -169,18 +141,46 @@ def _error_status(exc: Exception) -> tuple[int, str]:
         return 502, "odoo_access_denied"
     if isinstance(exc, OdooError):
         return 502, "odoo_error"
-    return 400, "bad_request"
+    return 400, "bad_request"  # InvalidArguments and any other refusal
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     status, code = _error_status(exc)
-    headers = {"Retry-After": "5"} if status == 503 else None
-    return JSONResponse(
-        {"error": code, "message": str(exc)}, status_code=status, headers=headers
-    )
+    # Odoo may be back soon; a misconfigured bridge will not be.
+    headers = {"Retry-After": "5"} if isinstance(exc, OdooUnreachable) else None
+    return json_error(status, code, str(exc), headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (unknown path, wrong method) in the addon's shape."""
+    if not isinstance(exc, StarletteHTTPException):
+        raise exc
+    path, method = request.url.path, request.method
+    headers = dict(exc.headers or {})
+    messages = {
+        404: f"No route serves {path}.",
+        405: f"{method} is not allowed on {path}; use {headers.get('Allow')}.",
+    }
+    code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+    message = messages.get(exc.status_code, str(exc.detail))
+    return json_error(exc.status_code, code, message, headers=headers)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's parameter validation, with the addon's field errors."""
+    if not isinstance(exc, RequestValidationError):
+        raise exc
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]}
+        for e in exc.errors()
+    ]
+    message = "The request is invalid."
+    return json_error(422, "validation_error", message, errors=errors)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """One place maps the bridge's exceptions to HTTP answers."""
     app.add_exception_handler(BridgeError, _domain_error)
     app.add_exception_handler(OdooError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)

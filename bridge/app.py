@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
-from mcp.server.transport_security import RequestBodyLimitMiddleware
+from starlette.routing import Mount
 
 import bridge
 from bridge import api
@@ -14,12 +14,13 @@ from bridge.audit import AuditLog
 from bridge.config import Settings, get_settings
 from bridge.mcp_server import build_server
 from bridge.metrics import Metrics
+from bridge.quotations import AddonQuotations
 from bridge.security import GatewayMiddleware, transport_security
 from bridge.service import OdooService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """FastAPI app: REST routes first, then legacy SSE at /mcp/sse, then /mcp."""
+    """FastAPI app: REST routes first, then /mcp, then legacy SSE at /mcp/sse."""
     settings = settings or get_settings()
     settings.check_serve()
     metrics = Metrics()
@@ -59,15 +60,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.service = service
+    app.state.quotations = AddonQuotations(service)
     app.state.audit = audit
     app.state.metrics = metrics
     app.state.mcp = mcp
     api.install_error_handlers(app)
     app.include_router(api.router)
-    app.mount("/mcp", legacy_sse)
-    app.mount("/", streamable)
-    app.add_middleware(
-        RequestBodyLimitMiddleware, max_body_size=settings.http.max_body_bytes
-    )
+    # The transports' routes, not their apps mounted at "/": a catch-all mount
+    # would answer every unknown path and wrong method with its own plain 404.
+    app.router.routes.extend(streamable.routes)
+    app.router.routes.append(Mount("/mcp", routes=legacy_sse.routes))
     app.add_middleware(GatewayMiddleware, http=settings.http)
     return app

@@ -26,7 +26,7 @@ from typing import Any
 
 import anyio
 
-from bridge.config import AuditSettings
+from bridge.config import AuditSettings, S3Settings
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ class AuditLog:
                     self._queue.popleft()
         if self.settings.s3 is None:
             return True
-        return await anyio.to_thread.run_sync(self._ship)
+        return await anyio.to_thread.run_sync(self._ship, self.settings.s3)
 
     async def _writer(self) -> None:
         while True:
@@ -242,13 +242,11 @@ class AuditLog:
             tmp.write_text(json.dumps(document, ensure_ascii=False, default=str))
             os.replace(tmp, path)
 
-    def _client(self) -> Any:
+    def _client(self, s3: S3Settings) -> Any:
         if self._s3 is None:
             import boto3  # noqa: PLC0415 - only S3 set-ups pay for boto3's import
             from botocore.config import Config  # noqa: PLC0415
 
-            s3 = self.settings.s3
-            assert s3 is not None
             self._s3 = boto3.client(
                 "s3",
                 endpoint_url=s3.endpoint_url,
@@ -277,13 +275,11 @@ class AuditLog:
             return []
         return sorted(root.rglob("*.json"))
 
-    def _ship(self) -> bool:
+    def _ship(self, s3: S3Settings) -> bool:
         with self._shipping:
-            return self._ship_spool()
+            return self._ship_spool(s3)
 
-    def _ship_spool(self) -> bool:
-        s3 = self.settings.s3
-        assert s3 is not None
+    def _ship_spool(self, s3: S3Settings) -> bool:
         root = self.settings.spool_directory
         for path in self.spooled():
             key = s3.prefix + path.relative_to(root).as_posix()
@@ -292,7 +288,7 @@ class AuditLog:
             except FileNotFoundError:  # shipped by a flush that overlapped this one
                 continue
             try:
-                self._client().put_object(
+                self._client(s3).put_object(
                     Bucket=s3.bucket,
                     Key=key,
                     Body=body,

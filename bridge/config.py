@@ -101,6 +101,9 @@ class HttpSettings(BaseModel):
             "http://[::1]:*",
         ]
     )
+    # Every request body the bridge reads, MCP messages included: larger than
+    # the quotation routes' 64 KiB (the addon's limit, applied to them apart),
+    # because a tool call may carry a long task or lead description.
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     rate_limit_per_minute: int = Field(default=120, ge=0)
 
@@ -201,11 +204,19 @@ class Settings(BaseSettings):
         return [v for v in values if v]
 
     def check_serve(self) -> None:
-        """Refuse configurations that would expose Odoo without authentication."""
+        """Refuse configurations that would expose Odoo without authentication,
+        or serve quotation routes that cannot work."""
         if not self.http.is_loopback and not self.http.tokens:
             raise ConfigError(
                 f"refusing to listen on {self.http.host} without bearer tokens: "
                 "set MCP_ODOO_HTTP__TOKENS"
+            )
+        name = self.instance_for(write=True)
+        if self.instances[name].api_key is None:
+            raise ConfigError(
+                f"instance {name!r} holds the quotations but has no API key: the "
+                "quotation routes call the mcp_quotation addon, which only takes "
+                f"Odoo API keys (set MCP_ODOO_INSTANCES__{name}__API_KEY)"
             )
 
 

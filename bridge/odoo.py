@@ -186,6 +186,8 @@ class Json2Client(_AddonRoutes):
             body["ids"] = ids
         attempts = 1 + (self._instance.retries if method in READ_METHODS else 0)
         for attempt in range(attempts):
+            if attempt:
+                await anyio.sleep(0.2 * 2 ** (attempt - 1))
             started = time.perf_counter()
             try:
                 response = await self.http.post(f"/json/2/{model}/{method}", json=body)
@@ -201,10 +203,9 @@ class Json2Client(_AddonRoutes):
                 failure = _error_from_json2(
                     response.status_code, _json_or_none(response), model, method
                 )
-            if not isinstance(failure, OdooUnreachable) or attempt + 1 == attempts:
-                raise failure
-            await anyio.sleep(0.2 * 2**attempt)
-        raise AssertionError("unreachable")
+            if not isinstance(failure, OdooUnreachable):
+                break
+        raise failure
 
     async def version(self) -> str:
         """The server version, e.g. ``19.0``."""
@@ -228,6 +229,12 @@ class OdooRpcClient(_AddonRoutes):
                 f"instance {name!r} needs a database and a login for odoorpc "
                 "(the password may be an API key)"
             )
+        secret = instance.password or instance.api_key
+        if secret is None:
+            raise OdooInvalidRequest(
+                f"instance {name!r} needs a password or an API key for odoorpc"
+            )
+        self._secret = secret
         self.name = name
         self._instance = instance
         self._observe = observe
@@ -252,10 +259,10 @@ class OdooRpcClient(_AddonRoutes):
             port=parts.port or (443 if https else 80),
             timeout=self._instance.timeout,
         )
-        secret = self._instance.password or self._instance.api_key
-        assert secret is not None
         odoo.login(
-            self._instance.database, self._instance.login, secret.get_secret_value()
+            self._instance.database,
+            self._instance.login,
+            self._secret.get_secret_value(),
         )
         return odoo
 
@@ -313,7 +320,10 @@ def _error_from_rpc(exc: Exception, where: str) -> OdooError:
         if any(k in name for k in ("ValueError", "ValidationError", "UserError")):
             return OdooInvalidRequest(f"Odoo rejected {where}: {message}")
         return OdooError(f"Odoo error on {where}: {message}")
-    return OdooError(f"Odoo error on {where}: {type(exc).__name__}")
+    # Not Odoo refusing: a broken answer or a bug. Kept whole for whoever
+    # investigates; the caller gets its type and message.
+    logger.error("Unexpected odoorpc failure on %s", where, exc_info=exc)
+    return OdooError(f"Odoo error on {where}: {type(exc).__name__}: {exc}")
 
 
 def _json_or_none(response: httpx.Response) -> Any:
@@ -368,8 +378,8 @@ async def detect_protocol(instance: OdooInstance) -> str:
                 f"Odoo at {instance.base_url} is unreachable: {type(exc).__name__}"
             ) from None
     if response.status_code == 200:
-        major = _json_or_none(response) or {}
-        info = major.get("version_info") or [0]
+        version = _json_or_none(response) or {}
+        info = version.get("version_info") or [0]
         if isinstance(info[0], int) and info[0] >= 19:
             return "json2"
     return "odoorpc"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hmac
-import json
 import math
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass
 
 from mcp.server.transport_security import (
@@ -14,11 +14,11 @@ from mcp.server.transport_security import (
     TransportSecuritySettings,
 )
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridge.audit import Caller, current_caller
 from bridge.config import HttpSettings
+from bridge.http_errors import body_too_large, json_error
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
 
@@ -32,9 +32,20 @@ def transport_security(http: HttpSettings) -> TransportSecuritySettings:
     )
 
 
-def _json_error(status: int, code: str, message: str, **headers: str) -> Response:
-    body = json.dumps({"error": code, "message": message})
-    return Response(body, status, headers=headers, media_type="application/json")
+async def _read_body(receive: Receive, limit: int) -> list[Message] | None:
+    """The request's messages up to the end of its body; None past `limit` bytes."""
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages
+        size += len(message.get("body", b""))
+        if size > limit:
+            return None
+        if not message.get("more_body", False):
+            return messages
 
 
 @dataclass
@@ -65,6 +76,16 @@ class RateLimiter:
             bucket.tokens -= 1.0
             return 0.0
         return (1.0 - bucket.tokens) / rate
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """`receive` that first gives back the messages already read."""
+    pending = deque(messages)
+
+    async def replay() -> Message:
+        return pending.popleft() if pending else await receive()
+
+    return replay
 
 
 class GatewayMiddleware:
@@ -110,30 +131,34 @@ class GatewayMiddleware:
             await refusal(scope, receive, send)
             return
         declared = request.headers.get("content-length", "")
+        too_large = json_error(413, "payload_too_large", body_too_large(self._max_body))
         if declared.isdigit() and int(declared) > self._max_body:
-            # Same answer as the addon's; bodies without a length are cut off by
-            # RequestBodyLimitMiddleware further in.
-            await _json_error(
-                413, "payload_too_large", f"The body exceeds {self._max_body} bytes."
-            )(scope, receive, send)
+            await too_large(scope, receive, send)
             return
+        if not declared.isdigit():
+            # Chunked: read it whole (up to the limit) before anything else does.
+            messages = await _read_body(receive, self._max_body)
+            if messages is None:
+                await too_large(scope, receive, send)
+                return
+            receive = _replay(messages, receive)
         client = "anonymous" if path in OPEN_PATHS else self._client(request)
         if client is None:
-            await _json_error(
+            await json_error(
                 401,
                 "unauthorized",
                 "A valid bearer token is required (Authorization: Bearer <token>).",
-                **{"WWW-Authenticate": "Bearer"},
+                headers={"WWW-Authenticate": "Bearer"},
             )(scope, receive, send)
             return
         if path not in OPEN_PATHS:
             wait = self._limiter.retry_after(client)
             if wait > 0:
-                await _json_error(
+                await json_error(
                     429,
                     "rate_limited",
                     "Too many requests; retry later.",
-                    **{"Retry-After": str(math.ceil(wait))},
+                    headers={"Retry-After": str(math.ceil(wait))},
                 )(scope, receive, send)
                 return
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex

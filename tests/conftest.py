@@ -16,17 +16,10 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-# The fake Odoo module also provides fixtures. Registered as a plugin (so that
-# pytest rewrites its asserts), it is imported by pytest, never above.
+# The fake Odoo package also provides fixtures. Registered as a plugin (so that
+# pytest rewrites its asserts), it is imported by pytest, never above: the
+# fixtures below import its `free_port` when they run.
 pytest_plugins = ["fake_odoo"]
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (the fake Odoo's helper)."""
-    from fake_odoo import free_port as fake_odoo_free_port  # noqa: PLC0415
-
-    return fake_odoo_free_port()
-
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ADDONS_PATH = REPO_ROOT / "odoo_addons"
@@ -64,6 +57,8 @@ class S3Server:
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """A real S3 API (moto's server mode) on a free loopback port."""
+    from fake_odoo import free_port  # noqa: PLC0415
+
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -171,6 +166,8 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
     if init.returncode != 0:
         raise RuntimeError(f"Odoo could not initialise {db}:\n{init.stderr[-3000:]}")
     api_key = create_api_key(command, options)
+    from fake_odoo import free_port  # noqa: PLC0415
+
     port = free_port()
     log_file = tmp_path_factory.mktemp("odoo-log") / "odoo.log"
     process = subprocess.Popen(

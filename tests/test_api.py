@@ -285,15 +285,18 @@ def test_rest_calls_are_audited_with_secrets_redacted(
     app = create_app(make_settings(fake_odoo, tmp_path))
     # Leaving serve_app runs the lifespan's end, which flushes the audit log.
     with serve_app(app) as url, client_for(url) as http:
+        http.post("/api/quotation/async", json=VALID)
+        # A key the addon does not know: refused (422), audited redacted.
         http.post("/api/quotation/async", json={**VALID, "api_key": "leaked-key-123"})
         http.get("/api/quotation/status/quot_000000000000")
     documents = [d for d in audit_documents(tmp_path) if d["kind"] == "rest"]
-    created, missing = sorted(documents, key=lambda d: d["time"])
+    created, leaked, missing = sorted(documents, key=lambda d: d["time"])
     assert created["name"] == "POST /api/quotation/async"
     assert (created["client"], created["instance"]) == ("n8n", "dev")
     assert (created["status_code"], created["outcome"]) == (202, "ok")
-    assert created["arguments"]["api_key"] == "[redacted]"
-    assert created["arguments"]["partner_name"] == "Acme Corp"
+    assert leaked["arguments"]["api_key"] == "[redacted]"
+    assert leaked["arguments"]["partner_name"] == "Acme Corp"
+    assert (leaked["status_code"], leaked["outcome"]) == (422, "error")
     assert (missing["status_code"], missing["outcome"]) == (404, "error")
     everything = json.dumps(documents) + caplog.text
     for secret in (TOKEN, ADMIN_KEY, "leaked-key-123"):
@@ -309,3 +312,132 @@ def test_openapi_documents_the_quotation_routes(bridge_url: str) -> None:
     assert {"partner_name", "email"} <= set(schema["required"])
     assert "/api/quotation/status/{tracking_id}" in spec["paths"]
     assert docs.status_code == 200
+
+
+def test_the_addons_refusal_of_unknown_keys_passes_through_unchanged(
+    bridge_url: str, fake_odoo: FakeOdoo
+) -> None:
+    body = {**VALID, "customer_type": "restaurant", "lines": [{"qty": 1}]}
+    with client_for(bridge_url) as http:
+        through_bridge = http.post("/mcp_quotation/v1/quotations", json=body)
+    direct = httpx.post(
+        f"{fake_odoo.url}/mcp_quotation/v1/quotations",
+        json=body,
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+    )
+    assert through_bridge.status_code == direct.status_code == 422
+    assert through_bridge.json() == direct.json()
+    fields = {e["field"] for e in through_bridge.json()["errors"]}
+    assert {"customer_type", "lines[0].qty"} <= fields
+    assert fake_odoo.quotations == {}
+
+
+def login_only_settings(fake: FakeOdoo, tmp_path: Path) -> Settings:
+    """The quotations' instance reached with a login and password, no API key."""
+    return Settings(
+        instances={
+            "dev": {
+                "url": fake.url,
+                "database": DATABASE,
+                "login": "admin",
+                "password": "admin",
+                "protocol": "odoorpc",
+            }
+        },
+        http={"tokens": {"n8n": TOKEN}},
+        audit={"directory": tmp_path / "audit"},
+    )
+
+
+def test_quotation_routes_without_an_api_key_are_refused_at_start_up(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigError, match="'dev'.*API key"):
+        create_app(login_only_settings(fake_odoo, tmp_path))
+
+
+def test_both_quotation_routes_answer_503_naming_a_missing_api_key(
+    fake_odoo: FakeOdoo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Should the start-up check be passed by, each request still says why.
+    monkeypatch.setattr(Settings, "check_serve", lambda self: None)
+    app = create_app(login_only_settings(fake_odoo, tmp_path))
+    with serve_app(app) as url, client_for(url) as http:
+        created = http.post("/api/quotation/async", json=VALID)
+        status = http.get("/api/quotation/status/quot_0000000000000000")
+    for answer in (created, status):
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["error"] == "bridge_misconfigured"
+        assert "API key" in answer.json()["message"]
+    assert fake_odoo.requests == []
+
+
+def test_wrong_methods_and_unknown_paths_get_json_errors_like_the_addons(
+    bridge_url: str,
+) -> None:
+    with client_for(bridge_url) as http:
+        get_submit = http.get("/api/quotation/async")
+        delete_status = http.delete("/mcp_quotation/v1/quotations/quot_1")
+        unknown = [
+            http.get("/mcp_quotation/v1/invoices"),
+            http.get("/nothing/here"),
+            http.get("/mcp/nothing"),
+        ]
+    for answer, allowed in ((get_submit, "POST"), (delete_status, "GET")):
+        assert (answer.status_code, answer.headers["Allow"]) == (405, allowed)
+        assert answer.headers["Content-Type"] == "application/json"
+        assert answer.json()["error"] == "method_not_allowed"
+        assert answer.json()["message"]
+    for answer in unknown:
+        assert answer.status_code == 404
+        assert answer.headers["Content-Type"] == "application/json"
+        assert answer.json()["error"] == "not_found" and answer.json()["message"]
+
+
+def test_an_oversized_quotation_gets_the_addons_413_without_reaching_odoo(
+    bridge_url: str, fake_odoo: FakeOdoo
+) -> None:
+    big = {**VALID, "notes": "x" * 65537}
+
+    def chunks() -> Iterator[bytes]:
+        yield json.dumps(big).encode()
+
+    with client_for(bridge_url) as http:
+        answers = [
+            http.post("/api/quotation/async", json=big),
+            http.post("/mcp_quotation/v1/quotations", json=big),
+            # Chunked: no Content-Length to go by.
+            http.post(
+                "/mcp_quotation/v1/quotations",
+                content=chunks(),
+                headers={"Content-Type": "application/json"},
+            ),
+        ]
+    for answer in answers:
+        assert answer.status_code == 413
+        assert answer.json() == {
+            "error": "payload_too_large",
+            "message": "The body must be at most 65536 bytes.",
+        }
+    assert fake_odoo.requests == []
+
+
+def test_bodies_over_the_bridges_own_limit_get_the_same_answer(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"x": "'
+        yield b"x" * 2048 + b'"}}'
+
+    settings = make_settings(fake_odoo, tmp_path, max_body_bytes=1024)
+    with serve_app(create_app(settings)) as url, client_for(url) as http:
+        declared = http.post("/mcp", json={"padding": "x" * 2048})
+        chunked = http.post(
+            "/mcp", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+    for answer in (declared, chunked):
+        assert answer.status_code == 413
+        assert answer.json() == {
+            "error": "payload_too_large",
+            "message": "The body must be at most 1024 bytes.",
+        }

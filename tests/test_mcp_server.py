@@ -643,3 +643,52 @@ async def test_quotation_status_is_read_where_quotations_are_created(
         )
     assert status["tracking_id"] == accepted["tracking_id"]
     assert {d["instance"] for d in audit_documents(settings)} == {"dev"}
+
+
+@pytest.mark.anyio
+async def test_quotation_lines_refuse_unknown_keys_and_take_odoos_own_names(
+    backend: Backend, tmp_path: Path
+) -> None:
+    t = tag()
+    [product] = await backend.create(
+        "product.product", {"name": f"Aliased {t}", "list_price": 100.0}
+    )
+    order = {"partner_name": f"Alias Co {t}", "email": f"alias.{t}@example.com"}
+    async with connected(backend.settings(tmp_path)) as client:
+        refused = await client.call_tool(
+            "create_quotation",
+            {
+                **order,
+                "lines": [{"product_id": product, "qty": 3}],
+                "idempotency_key": f"unknown-{t}",
+            },
+        )
+        accepted = data(
+            await client.call_tool(
+                "create_quotation",
+                {
+                    **order,
+                    "lines": [{"product_id": product, "quantity": 3, "price_unit": 10}],
+                    "idempotency_key": f"aliases-{t}",
+                },
+            )
+        )
+        status = data(
+            await client.call_tool(
+                "get_quotation_status",
+                {"tracking_id": accepted["tracking_id"], "wait_seconds": 60},
+            )
+        )
+    assert refused.is_error and "qty" in error_text(refused)
+    assert status["status"] == "completed", status
+    # 3 x 10, not 1 x 100: the aliases reached Odoo (before any taxes).
+    assert 30.0 <= status["result"]["amount_total"] < 100.0
+    if backend.fake is not None:
+        [sent] = [
+            r
+            for r in backend.fake.requests
+            if r["path"] == "/mcp_quotation/v1/quotations"
+        ]
+        assert sent["body"]["lines"] == [
+            {"product_id": product, "product_qty": 3.0, "product_price": 10.0}
+        ]

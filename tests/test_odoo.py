@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -221,3 +222,46 @@ def test_the_odoorpc_client_needs_a_database_and_a_login() -> None:
                 url="http://odoo17:8069", api_key="k" * 20, protocol="odoorpc"
             ),
         )
+
+
+def test_the_odoorpc_client_needs_a_password_or_an_api_key() -> None:
+    # Settings refuse this; a config built around their checks is still refused.
+    credentials_missing = OdooInstance.model_construct(
+        url="http://odoo17:8069", database="odoo", login="admin", protocol="odoorpc"
+    )
+    with pytest.raises(OdooInvalidRequest, match="password or an API key"):
+        OdooRpcClient("legacy", credentials_missing)
+
+
+class _BrokenOdoorpc:
+    """An odoorpc session whose calls fail the way no RPC error does."""
+
+    def execute_kw(self, *args: Any) -> Any:
+        raise KeyError("result")
+
+
+@pytest.mark.anyio
+async def test_an_unexpected_odoorpc_failure_is_logged_with_its_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    odoo = OdooRpcClient(
+        "legacy",
+        OdooInstance(
+            url="http://odoo17:8069",
+            database="odoo",
+            login="admin",
+            password="admin-password",
+            protocol="odoorpc",
+        ),
+    )
+    monkeypatch.setattr(odoo, "_connect", _BrokenOdoorpc)
+    with (
+        caplog.at_level(logging.ERROR, logger="bridge.odoo"),
+        pytest.raises(OdooError) as raised,
+    ):
+        await odoo.call("res.partner", "search_read")
+    assert "res.partner.search_read" in str(raised.value)
+    assert "KeyError" in str(raised.value) and "'result'" in str(raised.value)
+    [logged] = [r for r in caplog.records if r.name == "bridge.odoo"]
+    assert logged.exc_info is not None and logged.exc_info[0] is KeyError
+    await odoo.aclose()

@@ -1,0 +1,1 @@
+"""The MCP tools, one module per kind; `bridge.mcp_server` publishes them."""

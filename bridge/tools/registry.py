@@ -1,0 +1,153 @@
+"""A tool is declared once: a handler, the params model it takes, its MCP
+annotations and the instance it uses when the caller names none. `publish`
+puts it on an MCPServer with the params model's fields as its arguments."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from bridge.errors import BridgeError
+from bridge.odoo import OdooError
+from bridge.quotations import AddonQuotations
+from bridge.service import OdooService
+
+READ = ToolAnnotations(
+    read_only_hint=True,
+    destructive_hint=False,
+    idempotent_hint=True,
+    open_world_hint=False,
+)
+CREATE = ToolAnnotations(
+    read_only_hint=False,
+    destructive_hint=False,
+    idempotent_hint=False,
+    open_world_hint=False,
+)
+UPDATE = ToolAnnotations(
+    read_only_hint=False,
+    destructive_hint=True,
+    idempotent_hint=True,
+    open_world_hint=False,
+)
+QUOTE = ToolAnnotations(
+    read_only_hint=False,
+    destructive_hint=False,
+    idempotent_hint=True,
+    open_world_hint=False,
+)
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """What a handler may use: the operations and the call's MCP context."""
+
+    service: OdooService
+    quotations: AddonQuotations
+    ctx: Context
+
+
+Handler = Callable[[Any, ToolCall], Awaitable[BaseModel]]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool: its handler (name, docstring, return type) and how it is shown."""
+
+    handler: Handler
+    params: type[BaseModel]
+    annotations: ToolAnnotations
+    title: str
+    default_instance: Literal["read", "write"]
+
+    @property
+    def name(self) -> str:
+        """The tool's name: its handler's."""
+        return self.handler.__name__
+
+
+class Toolbox:
+    """The tools of one module, in the order they are declared."""
+
+    def __init__(self) -> None:
+        self.specs: list[ToolSpec] = []
+
+    def tool(
+        self,
+        params: type[BaseModel],
+        annotations: ToolAnnotations,
+        title: str,
+        *,
+        default_instance: Literal["read", "write"] = "read",
+    ) -> Callable[[Handler], Handler]:
+        """Declare the decorated handler as a tool taking `params`."""
+
+        def declare(handler: Handler) -> Handler:
+            spec = ToolSpec(handler, params, annotations, title, default_instance)
+            self.specs.append(spec)
+            return handler
+
+        return declare
+
+
+def _signature(
+    spec: ToolSpec, configured: dict[str, tuple[Any, FieldInfo]]
+) -> tuple[inspect.Signature, dict[str, Any]]:
+    """The params model's fields as keyword parameters, after a `ctx: Context`
+    the SDK fills in; `configured` fields replace the model's of the same name."""
+    parameters = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY)]
+    annotations: dict[str, Any] = {"ctx": Context}
+    for name, field in spec.params.model_fields.items():
+        annotation, info = configured.get(name, (field.annotation, field))
+        annotations[name] = Annotated[annotation, info]
+        default = inspect.Parameter.empty if info.is_required() else info.default
+        parameters.append(
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=default,
+                annotation=annotations[name],
+            )
+        )
+    annotations["return"] = typing.get_type_hints(spec.handler)["return"]
+    return inspect.Signature(parameters, return_annotation=annotations["return"]), (
+        annotations
+    )
+
+
+def publish(
+    mcp: MCPServer,
+    spec: ToolSpec,
+    call: Callable[[Context], ToolCall],
+    configured: dict[str, tuple[Any, FieldInfo]],
+) -> None:
+    """Add `spec` to `mcp`; expected failures become the tool's error message."""
+
+    async def run(ctx: Context, **arguments: Any) -> BaseModel:
+        params = spec.params.model_validate(arguments)
+        try:
+            return await spec.handler(params, call(ctx))
+        except (OdooError, BridgeError) as exc:
+            raise ToolError(str(exc)) from None
+
+    # The SDK reads a tool's arguments from its signature and type hints.
+    signature, annotations = _signature(spec, configured)
+    run.__signature__ = signature  # type: ignore[attr-defined]
+    run.__annotations__ = annotations
+    run.__name__ = spec.name
+    mcp.add_tool(
+        run,
+        name=spec.name,
+        title=spec.title,
+        description=inspect.getdoc(spec.handler),
+        annotations=spec.annotations,
+    )

@@ -1,0 +1,358 @@
+"""The fake mcp_quotation addon: its routes, as its HTTP contract describes
+them. tests/test_fake_odoo.py replays the addon's shared examples
+(odoo_addons/mcp_quotation/tests/api_examples.json) against it, so the two
+cannot drift."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+API_PATH = "/mcp_quotation/v1/quotations"
+LEGACY_SUBMIT_PATH = "/api/quotation/async"
+LEGACY_STATUS_PATH = "/api/quotation/status"
+# Paths under which the addon answers its own errors (404, 405) in JSON.
+API_PREFIXES = ("/mcp_quotation/", LEGACY_SUBMIT_PATH, LEGACY_STATUS_PATH)
+MAX_BODY_BYTES = 64 * 1024
+REQUEST_KEYS = frozenset(
+    {
+        "partner_name",
+        "contact_name",
+        "email",
+        "phone",
+        "lead_name",
+        "notes",
+        "user_id",
+        "team_id",
+        "lines",
+        "product_id",
+        "product_ref",
+        "product_qty",
+        "product_price",
+        "idempotency_key",
+        "source",
+        "source_ref",
+    }
+)
+FLAT_LINE_KEYS = ("product_id", "product_ref", "product_qty", "product_price")
+# A line's keys -> their canonical names: Odoo's own names for the quantity and
+# the unit price are accepted too.
+LINE_KEYS = {
+    **{key: key for key in FLAT_LINE_KEYS},
+    "quantity": "product_qty",
+    "price_unit": "product_price",
+}
+PROGRESS = {
+    "queued": "Waiting in the queue",
+    "processing": "Creating the sale order",
+    "completed": "Done",
+    "failed": "Failed",
+}
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass
+class Quotation:
+    """A quotation request as the fake addon keeps it."""
+
+    tracking_id: str
+    name: str
+    # The request with its lines under their canonical names.
+    payload: dict[str, Any]
+    created_at: str
+    polls: int = 0
+    sale_order_id: int | None = None
+    # A state set by `settle` (tests): it no longer moves with polls.
+    settled: str | None = None
+
+
+def addon_error(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """The addon's one error shape: ``{"error", "message", ...}``."""
+    return JSONResponse(
+        {"error": code, "message": message, **extra},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _error(field: str, message: str) -> dict[str, str]:
+    return {"field": field, "message": message}
+
+
+class _OneMethod:
+    """An addon route that takes one method; any other gets the addon's 405."""
+
+    def __init__(self, method: str, endpoint: Endpoint) -> None:
+        self.method = method
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if request.method == self.method:
+            response = await self.endpoint(request)
+        else:
+            response = addon_error(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed on this path; use {self.method}.",
+                headers={"Allow": self.method},
+            )
+        await response(scope, receive, send)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """Unknown paths: the addon's JSON under its prefixes, Odoo's page elsewhere."""
+    if request.url.path.startswith(API_PREFIXES):
+        return addon_error(404, "not_found", f"No route serves {request.url.path}.")
+    detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
+    return PlainTextResponse(detail, status_code=404)
+
+
+def _line(raw: Any, where: str) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """A line under canonical names, and its unknown keys as errors."""
+    if not isinstance(raw, dict):
+        return {}, [_error(where.rstrip(".") or "body", "must be an object")]
+    unknown = [key for key in raw if key not in LINE_KEYS]
+    line = {LINE_KEYS[k]: v for k, v in raw.items() if k in LINE_KEYS}
+    return line, [_error(f"{where}{key}", "is not a known field") for key in unknown]
+
+
+class AddonRoutes:
+    """Mixed into FakeOdoo: the addon's routes under their current and legacy paths."""
+
+    data: dict[str, dict[int, dict[str, Any]]]
+    quotations: dict[str, Quotation]
+    idempotency: dict[str, str]
+    polls_to_complete: int
+    url: str
+    _user: Callable[[Request], int | None]
+    _record_request: Callable[[Request, Any], None]
+
+    def addon_routes(self) -> list[Route]:
+        """The addon's routes."""
+        submit = _OneMethod("POST", self.create_quotation)
+        status = _OneMethod("GET", self.quotation_status)
+        return [
+            Route(API_PATH, submit),
+            Route(LEGACY_SUBMIT_PATH, submit),
+            Route(API_PATH + "/{tracking_id}", status),
+            Route(LEGACY_STATUS_PATH + "/{tracking_id}", status),
+        ]
+
+    def settle(self, tracking_id: str, state: str) -> None:
+        """Bring a request to `state` (queued, completed, failed) for a test."""
+        self.quotations[tracking_id].settled = state
+
+    def _product(self, line: dict[str, Any], where: str) -> tuple[int | None, dict]:
+        products = self.data["product.product"]
+        if line.get("product_id"):
+            found = products.get(int(line["product_id"]))
+            if found is None:
+                return None, _error(f"{where}product_id", "Unknown product")
+            return found["id"], {}
+        ref = line.get("product_ref")
+        if ref:
+            for product in products.values():
+                if ref in (product["default_code"], product["name"]):
+                    return product["id"], {}
+            return None, _error(f"{where}product_ref", f"Unknown product {ref!r}")
+        return None, _error(
+            f"{where}product_id", "product_id or product_ref is required"
+        )
+
+    def _parse(self, body: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
+        """The request with canonical line keys, and every field error."""
+        errors = [
+            _error(key, "is not a known field")
+            for key in body
+            if key not in REQUEST_KEYS
+        ]
+        if not str(body.get("partner_name") or "").strip():
+            errors.append(_error("partner_name", "Required"))
+        email = str(body.get("email") or "")
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            errors.append(_error("email", "A valid email is required"))
+        if "lines" in body:
+            raw_lines = body["lines"] if isinstance(body["lines"], list) else []
+            if not raw_lines:
+                errors.append(_error("lines", "must be a non-empty list"))
+            wheres = [f"lines[{index}]." for index in range(len(raw_lines))]
+        else:
+            raw_lines = [{k: v for k, v in body.items() if k in FLAT_LINE_KEYS}]
+            wheres = [""]
+        lines = []
+        for raw, where in zip(raw_lines, wheres, strict=True):
+            line, problems = _line(raw, where)
+            errors.extend(problems)
+            _, problem = self._product(line, where)
+            if problem:
+                errors.append(problem)
+            qty = line.get("product_qty", 1)
+            if not isinstance(qty, int | float) or qty <= 0:
+                errors.append(_error(f"{where}product_qty", "Must be greater than 0"))
+            lines.append(line)
+        request = {k: v for k, v in body.items() if k not in FLAT_LINE_KEYS}
+        request["lines"] = lines
+        return request, errors
+
+    def _accepted(self, quotation: Quotation) -> dict[str, Any]:
+        return {
+            "tracking_id": quotation.tracking_id,
+            "name": quotation.name,
+            "status": self._state(quotation),
+            "status_url": f"{API_PATH}/{quotation.tracking_id}",
+            "message": "Quotation request queued.",
+            "estimated_time": "10-30 seconds",
+        }
+
+    async def create_quotation(self, request: Request) -> Response:
+        """Store a request and answer at once with its tracking id."""
+        declared = request.headers.get("content-length", "")
+        too_large = declared.isdigit() and int(declared) > MAX_BODY_BYTES
+        raw = b"" if too_large else await request.body()
+        too_large = too_large or len(raw) > MAX_BODY_BYTES
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            payload = None
+        self._record_request(request, payload)
+        if self._user(request) is None:
+            return _unauthorized()
+        if too_large:
+            return addon_error(
+                413,
+                "payload_too_large",
+                f"The body must be at most {MAX_BODY_BYTES} bytes.",
+            )
+        if not isinstance(payload, dict):
+            return addon_error(400, "bad_request", "The body is not valid JSON.")
+        if isinstance(payload.get("parameters"), dict):
+            payload = payload["parameters"]
+        parsed, errors = self._parse(payload)
+        if errors:
+            return addon_error(
+                422,
+                "validation_error",
+                "The quotation request is invalid; nothing was stored.",
+                errors=errors,
+            )
+        key = request.headers.get("idempotency-key") or payload.get("idempotency_key")
+        if key and key in self.idempotency:
+            return JSONResponse(self._accepted(self.quotations[self.idempotency[key]]))
+        quotation = Quotation(
+            tracking_id=f"quot_{uuid.uuid4().hex[:16]}",
+            name=f"QR/2026/{len(self.quotations) + 1:05d}",
+            payload=parsed,
+            created_at=datetime.now(UTC).isoformat(),
+        )
+        self.quotations[quotation.tracking_id] = quotation
+        if key:
+            self.idempotency[key] = quotation.tracking_id
+        return JSONResponse(self._accepted(quotation), status_code=202)
+
+    def _state(self, quotation: Quotation) -> str:
+        if quotation.settled:
+            return quotation.settled
+        if quotation.polls >= self.polls_to_complete:
+            return "completed"
+        return "queued" if quotation.polls == 0 else "processing"
+
+    def _complete(self, quotation: Quotation) -> dict[str, Any]:
+        payload = quotation.payload
+        total = 0.0
+        for line in payload["lines"]:
+            product_id, problem = self._product(line, "")
+            if product_id is None:
+                raise ValueError(f"an accepted request lost its product: {problem}")
+            price = line.get("product_price")
+            if price is None or price < 0:
+                price = self.data["product.product"][product_id]["list_price"]
+            total += float(price) * float(line.get("product_qty", 1))
+        if quotation.sale_order_id is None:
+            quotation.sale_order_id = 4000 + len(self.quotations)
+        order = quotation.sale_order_id
+        number = quotation.name.rsplit("/", 1)[-1]
+        return {
+            "partner_id": 10,
+            "partner_name": payload["partner_name"],
+            "lead_id": 3000,
+            "lead_name": payload.get("lead_name")
+            or f"Quotation {payload['partner_name']}",
+            "opportunity_id": 3000,
+            "sale_order_id": order,
+            "sale_order_name": f"S{order:05d}",
+            "amount_total": total,
+            "currency": "USD",
+            "user_id": 2,
+            "user_name": "Mitchell Admin",
+            "steps": {
+                "partner": "found",
+                "salesperson": "least loaded",
+                "lead": "created",
+                "opportunity": "converted",
+                "sale_order": "created",
+                "products": f"{len(payload['lines'])} line(s)",
+            },
+            "urls": {
+                "partner": f"{self.url}/odoo/res.partner/10",
+                "opportunity": f"{self.url}/odoo/crm.lead/3000",
+                "sale_order": f"{self.url}/odoo/sale.order/{order}",
+                "request": f"{self.url}/odoo/quotation.request/{int(number)}",
+            },
+        }
+
+    async def quotation_status(self, request: Request) -> Response:
+        """The request's status document."""
+        self._record_request(request, None)
+        if self._user(request) is None:
+            return _unauthorized()
+        tracking_id = request.path_params["tracking_id"]
+        quotation = self.quotations.get(tracking_id)
+        if quotation is None:
+            return addon_error(
+                404,
+                "not_found",
+                f"No quotation request with tracking id {tracking_id!r}.",
+            )
+        quotation.polls += 1
+        state = self._state(quotation)
+        ended = state in ("completed", "failed")
+        return JSONResponse(
+            {
+                "tracking_id": quotation.tracking_id,
+                "name": quotation.name,
+                "status": state,
+                "created_at": quotation.created_at,
+                "elapsed_time": f"{quotation.polls * 1.0:.1f}s",
+                "progress": PROGRESS[state],
+                "result": self._complete(quotation) if state == "completed" else None,
+                "error": "No pricelist for the customer" if state == "failed" else None,
+                "completed_at": datetime.now(UTC).isoformat() if ended else None,
+            }
+        )
+
+
+def _unauthorized() -> JSONResponse:
+    return addon_error(
+        401,
+        "unauthorized",
+        "A valid Odoo API key is required: Authorization: Bearer <key>.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
