@@ -1,16 +1,18 @@
 """The fake mcp_quotation addon: its routes, as its HTTP contract describes
 them. tests/test_fake_odoo.py replays the addon's shared examples
 (odoo_addons/mcp_quotation/tests/api_examples.json) against it, so the two
-cannot drift."""
+cannot drift. Requests are validated by the addon's own plain-Python rules."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -25,34 +27,27 @@ LEGACY_STATUS_PATH = "/api/quotation/status"
 # Paths under which the addon answers its own errors (404, 405) in JSON.
 API_PREFIXES = ("/mcp_quotation/", LEGACY_SUBMIT_PATH, LEGACY_STATUS_PATH)
 MAX_BODY_BYTES = 64 * 1024
-REQUEST_KEYS = frozenset(
-    {
-        "partner_name",
-        "contact_name",
-        "email",
-        "phone",
-        "lead_name",
-        "notes",
-        "user_id",
-        "team_id",
-        "lines",
-        "product_id",
-        "product_ref",
-        "product_qty",
-        "product_price",
-        "idempotency_key",
-        "source",
-        "source_ref",
-    }
+# The addon's own validation, plain Python, loaded by path: the fake refuses
+# and accepts exactly what the addon does, aliases and secret keys included.
+PAYLOAD_MODULE = (
+    Path(__file__).resolve().parents[2]
+    / "odoo_addons"
+    / "mcp_quotation"
+    / "tools"
+    / "payload.py"
 )
-FLAT_LINE_KEYS = ("product_id", "product_ref", "product_qty", "product_price")
-# A line's keys -> their canonical names: Odoo's own names for the quantity and
-# the unit price are accepted too.
-LINE_KEYS = {
-    **{key: key for key in FLAT_LINE_KEYS},
-    "quantity": "product_qty",
-    "price_unit": "product_price",
-}
+
+
+def _load_payload_rules() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("addon_payload", PAYLOAD_MODULE)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {PAYLOAD_MODULE}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+payload_rules = _load_payload_rules()
 PROGRESS = {
     "queued": "Waiting in the queue",
     "processing": "Creating the sale order",
@@ -125,15 +120,6 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(detail, status_code=404)
 
 
-def _line(raw: Any, where: str) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """A line under canonical names, and its unknown keys as errors."""
-    if not isinstance(raw, dict):
-        return {}, [_error(where.rstrip(".") or "body", "must be an object")]
-    unknown = [key for key in raw if key not in LINE_KEYS]
-    line = {LINE_KEYS[k]: v for k, v in raw.items() if k in LINE_KEYS}
-    return line, [_error(f"{where}{key}", "is not a known field") for key in unknown]
-
-
 class AddonRoutes:
     """Mixed into FakeOdoo: the addon's routes under their current and legacy paths."""
 
@@ -177,39 +163,17 @@ class AddonRoutes:
             f"{where}product_id", "product_id or product_ref is required"
         )
 
-    def _parse(self, body: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
-        """The request with canonical line keys, and every field error."""
-        errors = [
-            _error(key, "is not a known field")
-            for key in body
-            if key not in REQUEST_KEYS
-        ]
-        if not str(body.get("partner_name") or "").strip():
-            errors.append(_error("partner_name", "Required"))
-        email = str(body.get("email") or "")
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            errors.append(_error("email", "A valid email is required"))
-        if "lines" in body:
-            raw_lines = body["lines"] if isinstance(body["lines"], list) else []
-            if not raw_lines:
-                errors.append(_error("lines", "must be a non-empty list"))
-            wheres = [f"lines[{index}]." for index in range(len(raw_lines))]
-        else:
-            raw_lines = [{k: v for k, v in body.items() if k in FLAT_LINE_KEYS}]
-            wheres = [""]
-        lines = []
-        for raw, where in zip(raw_lines, wheres, strict=True):
-            line, problems = _line(raw, where)
-            errors.extend(problems)
-            _, problem = self._product(line, where)
+    def _parse(
+        self, body: Any, idempotency_key: str | None
+    ) -> tuple[dict[str, Any] | None, list[dict]]:
+        """The addon's normalized request, and every field error."""
+        request, errors = payload_rules.parse_payload(
+            body, idempotency_key=idempotency_key
+        )
+        for line in request["lines"] if request else []:
+            _, problem = self._product(line, line["field_prefix"])
             if problem:
                 errors.append(problem)
-            qty = line.get("product_qty", 1)
-            if not isinstance(qty, int | float) or qty <= 0:
-                errors.append(_error(f"{where}product_qty", "Must be greater than 0"))
-            lines.append(line)
-        request = {k: v for k, v in body.items() if k not in FLAT_LINE_KEYS}
-        request["lines"] = lines
         return request, errors
 
     def _accepted(self, quotation: Quotation) -> dict[str, Any]:
@@ -229,9 +193,9 @@ class AddonRoutes:
         raw = b"" if too_large else await request.body()
         too_large = too_large or len(raw) > MAX_BODY_BYTES
         try:
-            payload = json.loads(raw)
+            payload, valid_json = json.loads(raw), True
         except ValueError:
-            payload = None
+            payload, valid_json = None, False
         self._record_request(request, payload)
         if self._user(request) is None:
             return _unauthorized()
@@ -241,19 +205,19 @@ class AddonRoutes:
                 "payload_too_large",
                 f"The body must be at most {MAX_BODY_BYTES} bytes.",
             )
-        if not isinstance(payload, dict):
+        if not valid_json:
             return addon_error(400, "bad_request", "The body is not valid JSON.")
-        if isinstance(payload.get("parameters"), dict):
-            payload = payload["parameters"]
-        parsed, errors = self._parse(payload)
-        if errors:
+        parsed, errors = self._parse(
+            payload, idempotency_key=request.headers.get("idempotency-key")
+        )
+        if parsed is None or errors:
             return addon_error(
                 422,
                 "validation_error",
                 "The quotation request is invalid; nothing was stored.",
                 errors=errors,
             )
-        key = request.headers.get("idempotency-key") or payload.get("idempotency_key")
+        key = parsed["idempotency_key"]
         if key and key in self.idempotency:
             return JSONResponse(self._accepted(self.quotations[self.idempotency[key]]))
         quotation = Quotation(
@@ -281,10 +245,10 @@ class AddonRoutes:
             product_id, problem = self._product(line, "")
             if product_id is None:
                 raise ValueError(f"an accepted request lost its product: {problem}")
-            price = line.get("product_price")
-            if price is None or price < 0:
+            price = line["price_unit"]
+            if price is None:
                 price = self.data["product.product"][product_id]["list_price"]
-            total += float(price) * float(line.get("product_qty", 1))
+            total += float(price) * float(line["quantity"])
         if quotation.sale_order_id is None:
             quotation.sale_order_id = 4000 + len(self.quotations)
         order = quotation.sale_order_id
