@@ -294,7 +294,7 @@ class Server:
 class Benchmark:
     """Everything one run needs: settings, the relay and the servers."""
 
-    def __init__(self, args: argparse.Namespace, relay: str, peer_bin: Path) -> None:
+    def __init__(self, args: argparse.Namespace, relay: str) -> None:
         from bridge.service import PRODUCT_FIELDS, SALE_FIELDS
 
         self.args = args
@@ -792,7 +792,7 @@ async def benchmark(args: argparse.Namespace, relay_url: str, load_before: str) 
     # The MCP client imports jsonschema when it first checks a tool's output;
     # done here, that import does not land in the first server's first call.
     importlib.import_module("jsonschema")
-    bench = Benchmark(args, relay_url, args.peer_bin)
+    bench = Benchmark(args, relay_url)
     async with httpx.AsyncClient(base_url=relay_url, headers=bench.headers) as http:
         response = await http.post(
             "/json/2/sale.order/search_read",
