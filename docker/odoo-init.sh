@@ -59,6 +59,8 @@ if not config.exists():
         f'url = "{env_get("BRIDGE_ODOO_URL", "http://odoo:8069")}"\n'
         f'database = "{os.environ["ODOO_DB"]}"\n'
         f'api_key = "{key}"\n'
+        # Odoo 19 speaks JSON-2: no detection round trip before the first call.
+        'protocol = "json2"\n'
         f'public_url = "{env_get("ODOO_PUBLIC_URL", "http://localhost:8069")}"\n'
     )
     # Compose: read by the bridge's own user on a volume only these two share.
