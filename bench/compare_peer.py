@@ -295,7 +295,7 @@ class Benchmark:
     """Everything one run needs: settings, the relay and the servers."""
 
     def __init__(self, args: argparse.Namespace, relay: str) -> None:
-        from bridge.service import PRODUCT_FIELDS, SALE_FIELDS
+        from bridge.records import PRODUCT_FIELDS, SALE_FIELDS
 
         self.args = args
         self.relay = relay

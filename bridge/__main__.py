@@ -48,6 +48,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         # Every call already leaves an audit document and metrics; a second
         # line per request on stderr only costs time.
         access_log=False,
+        # No route takes WebSockets: not loading their library saves memory.
+        ws="none",
     )
 
 

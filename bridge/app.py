@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.routing import Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import bridge
 from bridge import api
@@ -18,9 +19,29 @@ from bridge.quotations import AddonQuotations
 from bridge.security import GatewayMiddleware, transport_security
 from bridge.service import OdooService
 
+MCP_PATHS = frozenset({"/mcp", "/mcp/"})
+
+
+class StreamableHttpRoute:
+    """Pure ASGI: /mcp goes straight to the SDK, everything else on to FastAPI.
+
+    A Streamable HTTP request needs none of FastAPI's routing and exception
+    layers; the gateway in front of this has already checked it.
+    """
+
+    def __init__(self, app: ASGIApp, mcp: ASGIApp) -> None:
+        self.app = app
+        self.mcp = mcp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in MCP_PATHS:
+            await self.mcp(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """FastAPI app: REST routes first, then /mcp, then legacy SSE at /mcp/sse."""
+    """FastAPI app: REST routes, /mcp straight to the SDK, legacy SSE at /mcp/sse."""
     settings = settings or get_settings()
     settings.check_serve()
     metrics = Metrics()
@@ -31,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mcp = build_server(service, audit, default_client="http")
     security = transport_security(settings.http)
     # Stateless: any replica can answer any request, nothing lives in memory.
-    streamable = mcp.streamable_http_app(
+    # Called for mcp.session_manager; its Starlette app is not used.
+    mcp.streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=True,
         transport_security=security,
@@ -66,9 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.mcp = mcp
     api.install_error_handlers(app)
     app.include_router(api.router)
-    # The transports' routes, not their apps mounted at "/": a catch-all mount
+    # The SSE transport's routes, not its app mounted at "/": a catch-all mount
     # would answer every unknown path and wrong method with its own plain 404.
-    app.router.routes.extend(streamable.routes)
     app.router.routes.append(Mount("/mcp", routes=legacy_sse.routes))
+    # Each middleware wraps the ones added before it: the gateway checks every
+    # request, /mcp included, before it is routed.
+    app.add_middleware(StreamableHttpRoute, mcp=mcp.session_manager.handle_request)
     app.add_middleware(GatewayMiddleware, http=settings.http)
     return app

@@ -81,21 +81,20 @@ def build_server(
     service: OdooService, audit: AuditLog, *, default_client: str = "local"
 ) -> MCPServer:
     """An MCPServer whose tools call `service` and leave audit documents."""
-    mcp: MCPServer = MCPServer(
-        name="odoo",
-        title="Odoo",
-        instructions=INSTRUCTIONS,
-        version=bridge.__version__,
-        middleware=[_audit_tool_calls(service, audit, default_client)],
-        log_level=service.settings.log_level,
-    )
     addon = AddonQuotations(service)
     fields = configured(service.settings, service.instance_names)
 
     def call(ctx: Context) -> ToolCall:
         return ToolCall(service, addon, ctx)
 
-    for spec in TOOLS:
-        publish(mcp, spec, call, fields)
+    mcp: MCPServer = MCPServer(
+        name="odoo",
+        title="Odoo",
+        instructions=INSTRUCTIONS,
+        version=bridge.__version__,
+        tools=[publish(spec, call, fields) for spec in TOOLS],
+        middleware=[_audit_tool_calls(service, audit, default_client)],
+        log_level=service.settings.log_level,
+    )
     quotations.add_prompts(mcp)
     return mcp

@@ -7,17 +7,20 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from fake_odoo import ADMIN_KEY, DATABASE, READONLY_USER_KEY, Backend, FakeOdoo
+from jsonschema import Draft202012Validator
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel
 
 from bridge.audit import AuditLog
 from bridge.config import Settings
 from bridge.mcp_server import build_server
 from bridge.service import OdooService
+from bridge.tools.registry import flat_schema
 
 READ_TOOLS = {
     "search",
@@ -86,6 +89,68 @@ async def test_tools_are_listed_with_annotations_and_output_schemas(
     assert tools["create_quotation"].annotations.idempotent_hint is True  # type: ignore[union-attr]
     limit = tools["list_sales"].input_schema["properties"]["limit"]
     assert (limit["default"], limit["maximum"]) == (25, 100)
+
+
+class _Link(BaseModel):
+    id: int
+    name: str
+
+
+class _Row(BaseModel):
+    link: _Link | None
+    links: list[_Link]
+    state: Literal["draft", "sale"] | None
+    kind: Literal["lead"] | None = None
+    note: str | int | None = None
+
+
+def test_flat_schemas_accept_and_refuse_exactly_what_the_original_does() -> None:
+    original = _Row.model_json_schema()
+    flat = flat_schema(original)
+    assert "$ref" not in json.dumps(flat)
+    assert "$defs" not in flat
+    assert flat["properties"]["state"]["type"] == ["string", "null"]
+    samples: list[Any] = [
+        {"link": None, "links": [], "state": None},
+        {"link": {"id": 1, "name": "a"}, "links": [{"id": 2, "name": "b"}]},
+        {"link": None, "links": [], "state": "sale", "kind": "lead", "note": 3},
+        {"link": {"id": "1", "name": "a"}, "links": [], "state": None},
+        {"link": None, "links": [{"id": 2}], "state": None},
+        {"link": None, "links": [], "state": "cancel"},
+        {"link": None, "links": [], "state": None, "kind": "opportunity"},
+        {"link": None, "links": [], "state": None, "note": 1.5},
+        {"link": 1, "links": [], "state": None},
+        {"links": [], "state": None},
+    ]
+    for sample in samples:
+        assert Draft202012Validator(flat).is_valid(sample) is Draft202012Validator(
+            original
+        ).is_valid(sample), sample
+
+
+@pytest.mark.anyio
+async def test_published_output_schemas_have_no_refs_and_validate_real_results(
+    backend: Backend, tmp_path: Path
+) -> None:
+    async with connected(backend.settings(tmp_path)) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        calls = {
+            "list_sales": {"limit": 5},
+            "list_tasks": {"limit": 5},
+            "list_leads": {"limit": 5},
+            "search_contacts": {"query": "a", "limit": 5},
+        }
+        results = {
+            name: data(await client.call_tool(name, arguments))
+            for name, arguments in calls.items()
+        }
+    for name, tool in tools.items():
+        assert tool.output_schema is not None, name
+        assert "$ref" not in json.dumps(tool.output_schema), name
+        Draft202012Validator.check_schema(tool.output_schema)
+    for name, result in results.items():
+        assert result["items"], name
+        Draft202012Validator(tools[name].output_schema).validate(result)
 
 
 @pytest.mark.anyio

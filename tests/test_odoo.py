@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ from bridge.odoo import (
     OdooUnknownModel,
     OdooUnreachable,
     detect_protocol,
+    tls_for,
 )
 
 
@@ -212,6 +214,15 @@ async def test_the_odoorpc_client_reads_and_maps_errors_on_a_real_odoo(
     with pytest.raises(OdooInvalidRequest):
         await odoo.call("res.partner", "search_read", domain=[("bogus", "=", 1)])
     await odoo.aclose()
+
+
+def test_only_https_instances_load_the_ca_bundle_and_plain_ones_still_verify() -> None:
+    assert tls_for("https://odoo.example.com") is True
+    plain = tls_for("http://127.0.0.1:8069")
+    assert isinstance(plain, ssl.SSLContext)
+    assert plain.verify_mode == ssl.CERT_REQUIRED
+    assert plain.check_hostname
+    assert plain.cert_store_stats()["x509_ca"] == 0
 
 
 def test_the_odoorpc_client_needs_a_database_and_a_login() -> None:
