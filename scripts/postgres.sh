@@ -1,4 +1,4 @@
-# Sourced by scripts/test and scripts/run. Makes sure a PostgreSQL server
+# Sourced by scripts/test, scripts/run and scripts/odoo-addon-tests. Makes sure a PostgreSQL server
 # answers for Odoo, and exports the libpq variables that reach it.
 #
 #   ensure_postgres        a throwaway cluster (removed by stop_postgres)
@@ -7,6 +7,17 @@
 # Either way the libpq variables win when they point at a live server. A
 # cluster listens on 127.0.0.1 on a free port and is installed with apt-get
 # when PostgreSQL is missing. The caller stops it with stop_postgres (trap it).
+
+# Odoo's database options for the server the libpq variables point at, in the
+# array ODOO_DB_OPTIONS.
+odoo_db_options() {
+    ODOO_DB_OPTIONS=()
+    [ -n "${PGHOST:-}" ] && ODOO_DB_OPTIONS+=("--db_host=$PGHOST")
+    [ -n "${PGPORT:-}" ] && ODOO_DB_OPTIONS+=("--db_port=$PGPORT")
+    [ -n "${PGUSER:-}" ] && ODOO_DB_OPTIONS+=("--db_user=$PGUSER")
+    [ -n "${PGPASSWORD:-}" ] && ODOO_DB_OPTIONS+=("--db_password=$PGPASSWORD")
+    return 0
+}
 
 pg_bindir() {
     local initdb
