@@ -1,8 +1,8 @@
 #!/bin/bash
 # One-shot set-up of the Odoo database, safe to run at every start; used by
 # the compose stack's `odoo-init` service and by scripts/run. Installs
-# mcp_quotation on the first run only (with demo data when ODOO_DEMO=1), then
-# (every run) points the addon's audit log at S3 when AUDIT_S3_ENDPOINT or
+# mcp_quotation on the first run only (with demo data when ODOO_DEMO=1),
+# upgrades it when its source changed since the last run, then (every run) points the addon's audit log at S3 when AUDIT_S3_ENDPOINT or
 # AUDIT_S3_ACCESS_KEY_ID is set, else at its local folder, and makes sure the
 # bridge has an Odoo API key, written to BRIDGE_CONFIG_FILE.
 set -euo pipefail
@@ -14,11 +14,17 @@ db_args=()
 [ -n "${DB_USER:-}" ] && db_args+=(--db_user="$DB_USER") && export PGUSER=$DB_USER
 [ -n "${DB_PASSWORD:-}" ] && db_args+=(--db_password="$DB_PASSWORD") \
     && export PGPASSWORD=$DB_PASSWORD
-odoo_args=(-d "$ODOO_DB" "${db_args[@]}" --addons-path="${ODOO_ADDONS_PATH:-/mnt/extra-addons}")
+addons=${ODOO_ADDONS_PATH:-/mnt/extra-addons}
+odoo_args=(-d "$ODOO_DB" "${db_args[@]}" --addons-path="$addons")
 [ -n "${ODOO_DATA_DIR:-}" ] && odoo_args+=(--data-dir="$ODOO_DATA_DIR")
 
-state=$(psql -d "$ODOO_DB" -tAc \
-    "SELECT state FROM ir_module_module WHERE name = 'mcp_quotation'" 2>/dev/null || true)
+# The manifest's version does not move with every change of the code, so the
+# source's checksum tells when the database's schema must follow it.
+ADDON_CHECKSUM=$(cd "$addons" && find mcp_quotation -type f ! -name '*.pyc' -print0 \
+    | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+export ADDON_CHECKSUM
+query() { psql -d "$ODOO_DB" -tAc "$1" 2>/dev/null || true; }
+state=$(query "SELECT state FROM ir_module_module WHERE name = 'mcp_quotation'")
 first_install=
 if [ "$state" != "installed" ]; then
     echo "Installing mcp_quotation into database $ODOO_DB"
@@ -27,6 +33,10 @@ if [ "$state" != "installed" ]; then
     "$odoo" "${odoo_args[@]}" --no-http -i mcp_quotation "${demo[@]}" --stop-after-init \
         --log-level=warn
     first_install=1
+elif [ "$(query "SELECT value FROM ir_config_parameter
+        WHERE key = 'mcp_quotation.installed_checksum'")" != "$ADDON_CHECKSUM" ]; then
+    echo "Upgrading mcp_quotation in database $ODOO_DB (its source changed)"
+    "$odoo" "${odoo_args[@]}" --no-http -u mcp_quotation --stop-after-init --log-level=warn
 fi
 
 # Settings and the bridge's key, from the environment (never echoed).
@@ -38,6 +48,7 @@ env_get = os.environ.get
 param = env["ir.config_parameter"].sudo().set_param
 use_s3 = bool(env_get("AUDIT_S3_ENDPOINT") or env_get("AUDIT_S3_ACCESS_KEY_ID"))
 param("mcp_quotation.s3_bucket", env_get("AUDIT_BUCKET", "") if use_s3 else "")
+param("mcp_quotation.installed_checksum", os.environ["ADDON_CHECKSUM"])
 param("mcp_quotation.s3_prefix", "mcp-odoo-logs")
 param("mcp_quotation.s3_endpoint_url", env_get("AUDIT_S3_ENDPOINT", ""))
 param("mcp_quotation.s3_region", env_get("AUDIT_S3_REGION", "us-east-1"))
