@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 from fastapi import FastAPI
 from mcp.server.auth.routes import create_protected_resource_routes
-from pydantic import AnyHttpUrl
+from pydantic import AnyHttpUrl, ConfigDict, TypeAdapter
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -24,6 +24,9 @@ from bridge.security import GatewayMiddleware, transport_security
 from bridge.service import OdooService
 
 MCP_PATHS = frozenset({"/mcp", "/mcp/"})
+# URLs as configured: a bare issuer must not gain a trailing slash, since
+# clients compare it with the provider's `issuer` character for character.
+EXACT_URL = TypeAdapter(AnyHttpUrl, config=ConfigDict(url_preserve_empty_path=True))
 
 
 class StreamableHttpRoute:
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.audit = audit
     app.state.metrics = metrics
     app.state.mcp = mcp
+    app.state.oauth = oauth
     api.install_error_handlers(app)
     app.include_router(api.router)
     # The SSE transport's routes, not its app mounted at "/": a catch-all mount
@@ -103,8 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # RFC 9728: where clients learn which provider issues tokens for /mcp.
         app.router.routes.extend(
             create_protected_resource_routes(
-                resource_url=AnyHttpUrl(settings.oauth.resource),
-                authorization_servers=[AnyHttpUrl(settings.oauth.issuer)],
+                resource_url=EXACT_URL.validate_python(settings.oauth.resource),
+                authorization_servers=[
+                    EXACT_URL.validate_python(settings.oauth.issuer)
+                ],
                 scopes_supported=settings.oauth.required_scopes or None,
                 resource_name="Odoo (mcp-odoo bridge)",
             )
