@@ -316,3 +316,28 @@ def test_static_tokens_keep_working_with_or_without_their_own_odoo_user(
         STATIC_TOKEN: {f"bearer {ADMIN_KEY}"},
         OWN_USER_TOKEN: {f"bearer {READONLY_USER_KEY}"},
     }
+
+
+@pytest.mark.anyio
+async def test_a_caller_with_no_key_for_an_instance_is_refused_not_given_its_key(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    instance = {"url": fake_odoo.url, "database": DATABASE, "api_key": ADMIN_KEY}
+    reader = {"login": "reader", "api_keys": {"dev": READONLY_USER_KEY}}
+    settings = Settings(
+        instances={"dev": instance, "prod": instance},
+        http={"tokens": {"bob": OWN_USER_TOKEN}, "odoo_users": {"bob": reader}},
+        audit={"directory": tmp_path},
+    )
+    http = httpx2.AsyncClient(
+        headers={"Authorization": f"Bearer {OWN_USER_TOKEN}"}, timeout=30
+    )
+    with serve_app(create_app(settings)) as url:
+        transport = streamable_http_client(f"{url}/mcp", http_client=http)
+        async with Client(transport) as mcp:
+            refused = await mcp.call_tool(
+                "search_products", {"query": "PUDU", "instance": "prod"}
+            )
+    assert refused.is_error
+    assert "'reader' has no API key for instance 'prod'" in str(refused.content)
+    assert fake_odoo.requests == []
