@@ -112,7 +112,7 @@ class OAuthSettings(BaseModel):
     )
     audiences: list[str] = Field(
         default_factory=list,
-        description="Other `aud` values accepted besides resource_url.",
+        description="Other `aud` values accepted besides `resource`.",
     )
     jwks_url: AnyHttpUrl | None = Field(
         default=None,
