@@ -5,9 +5,12 @@ or the fake Odoo from the tests with ``--fake``), then, alternating call by
 call, runs the same search as a direct JSON-2 ``search_read`` and as the
 ``search_products`` MCP tool over Streamable HTTP. Prints p50/p99 of both and
 the difference, the bridge's start-up time until it answers ``tools/list``,
-and its resident memory after the calls.
+and its resident memory after the calls. With ``--oauth`` each round also
+makes the tool call with an OAuth access token from a real OpenID provider on
+loopback (the tests' oidc-provider-mock, JWKS cache warm after the warm-up),
+acting as a mapped Odoo user, and prints what OAuth adds over a static token.
 
-    .venv/bin/python bench/bridge_overhead.py --fake
+    .venv/bin/python bench/bridge_overhead.py --fake [--oauth]
     .venv/bin/python bench/bridge_overhead.py --url http://127.0.0.1:8069 \\
         --db odoo --api-key "$ODOO_API_KEY" --query desk
 """
@@ -42,9 +45,12 @@ REPO = Path(__file__).resolve().parent.parent
 # The tests' fake Odoo and its serving helpers.
 sys.path.insert(0, str(REPO / "tests"))
 from fake_odoo import ADMIN_KEY, DATABASE, free_port  # noqa: E402
+from oidc_provider import Provider, running_provider  # noqa: E402
 
 TARGET_MS = 5.0
+OAUTH_TARGET_MS = 1.0
 TOKEN = "bench-token-0123456789abcdef"
+OAUTH_USER = {"sub": "bench-user", "email": "bench@example.com"}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -86,7 +92,7 @@ def fake_odoo() -> Iterator[tuple[str, str, str]]:
 
 @contextlib.contextmanager
 def bridge(
-    url: str, db: str, key: str
+    url: str, db: str, key: str, provider: Provider | None
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = free_port()
     audit = tempfile.mkdtemp(prefix="bench-audit-")
@@ -101,6 +107,17 @@ def bridge(
         "MCP_ODOO_AUDIT__DIRECTORY": audit,
         "MCP_ODOO_LOG_LEVEL": "WARNING",
     }
+    if provider is not None:
+        # The OAuth user acts as its own Odoo user: here the same key, so that
+        # Odoo's side of both calls is the same.
+        oauth = {
+            "issuer": provider.url,
+            "resource": f"http://127.0.0.1:{port}/mcp",
+            "users": {
+                OAUTH_USER["email"]: {"login": "bench", "api_keys": {"odoo": key}}
+            },
+        }
+        env["MCP_ODOO_OAUTH"] = json.dumps(oauth)
     process = subprocess.Popen(
         [sys.executable, "-m", "bridge", "serve", "--port", str(port)],
         env=env,
@@ -113,8 +130,8 @@ def bridge(
         process.wait(timeout=30)
 
 
-def mcp_client(base: str) -> Client:
-    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+def mcp_client(base: str, token: str = TOKEN) -> Client:
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
     return Client(streamable_http_client(f"{base}/mcp", http_client=http))
 
 
@@ -131,7 +148,13 @@ async def wait_for_tools(base: str, started: float) -> float:
         return time.perf_counter() - started
 
 
-async def measure(args: argparse.Namespace, url: str, db: str, key: str) -> None:
+async def measure(
+    args: argparse.Namespace,
+    url: str,
+    db: str,
+    key: str,
+    provider: Provider | None = None,
+) -> None:
     headers = {"Authorization": f"bearer {key}"}
     if db:
         headers["X-Odoo-Database"] = db
@@ -147,15 +170,24 @@ async def measure(args: argparse.Namespace, url: str, db: str, key: str) -> None
         "limit": DEFAULT_PAGE_SIZE + 1,
         "order": "name, id",
     }
-    with bridge(url, db, key) as (process, base):
+    with bridge(url, db, key, provider) as (process, base):
         started = time.perf_counter()
         startup = await wait_for_tools(base, started)
+        token = (
+            provider.token(OAUTH_USER["sub"], audience=f"{base}/mcp")
+            if provider
+            else TOKEN
+        )
         direct: list[float] = []
         through: list[float] = []
+        oauth: list[float] = []
         async with (
             httpx.AsyncClient(base_url=url, headers=headers) as odoo,
             mcp_client(base) as client,
+            mcp_client(base, token) as oauth_client,
         ):
+            # Interleaved call by call, so that the machine's noise falls on
+            # every kind alike.
             for n in range(args.warmup + args.calls):
                 t0 = time.perf_counter()
                 response = await odoo.post(
@@ -166,14 +198,41 @@ async def measure(args: argparse.Namespace, url: str, db: str, key: str) -> None
                     "search_products", {"query": args.query}
                 )
                 t2 = time.perf_counter()
+                if provider is not None:
+                    as_user = await oauth_client.call_tool(
+                        "search_products", {"query": args.query}
+                    )
+                    if as_user.is_error:
+                        raise SystemExit(f"OAuth call failed: {as_user.content}")
+                t3 = time.perf_counter()
                 response.raise_for_status()
                 if result.is_error:
                     raise SystemExit(f"tool call failed: {result.content}")
                 if n >= args.warmup:
                     direct.append((t1 - t0) * 1000)
                     through.append((t2 - t1) * 1000)
+                    oauth.append((t3 - t2) * 1000)
         memory = rss_mib(process.pid)
     report(args, direct, through, startup, memory)
+    if provider is not None:
+        report_oauth(through, oauth)
+
+
+def report_oauth(static: list[float], oauth: list[float]) -> None:
+    """What an OAuth access token adds over a static token, per call."""
+    print(f"\n{'':34} {'p50 ms':>9} {'p99 ms':>9}")
+    print(
+        f"{'MCP call, static token':34} "
+        f"{percentile(static, 50):9.2f} {percentile(static, 99):9.2f}"
+    )
+    print(
+        f"{'MCP call, OAuth token (own user)':34} "
+        f"{percentile(oauth, 50):9.2f} {percentile(oauth, 99):9.2f}"
+    )
+    added = percentile(oauth, 50) - percentile(static, 50)
+    print(f"{'OAuth added':34} {added:9.2f}")
+    verdict = "met" if added < OAUTH_TARGET_MS else "NOT met"
+    print(f"target: OAuth adds < {OAUTH_TARGET_MS:.0f} ms at p50 -> {verdict}")
 
 
 def report(
@@ -220,14 +279,23 @@ def main() -> None:
     parser.add_argument("--query", default="a", help="search_products query")
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument(
+        "--oauth", action="store_true", help="also call with an OAuth access token"
+    )
     args = parser.parse_args()
-    if args.fake:
-        with fake_odoo() as (url, db, key):
-            anyio.run(measure, args, url, db, key)
-    elif args.url and args.api_key:
-        anyio.run(measure, args, args.url, args.db, args.api_key)
-    else:
-        parser.error("give --fake, or --url and --api-key (or ODOO_URL/ODOO_API_KEY)")
+    with contextlib.ExitStack() as stack:
+        provider = (
+            stack.enter_context(running_provider(OAUTH_USER)) if args.oauth else None
+        )
+        if args.fake:
+            url, db, key = stack.enter_context(fake_odoo())
+        elif args.url and args.api_key:
+            url, db, key = args.url, args.db, args.api_key
+        else:
+            parser.error(
+                "give --fake, or --url and --api-key (or ODOO_URL/ODOO_API_KEY)"
+            )
+        anyio.run(measure, args, url, db, key, provider)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from typing import Any
 
 import anyio
 
-from bridge.config import AuditSettings, S3Settings
+from bridge.config import AuditSettings, OdooUser, S3Settings
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +39,12 @@ SECRET_KEYS = re.compile(
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the bearer token's client name (or transport) and request id."""
+    """Who is calling: the bearer token's client name (or transport), the
+    request id, and the Odoo user its calls run as (None: the instance's key)."""
 
     client: str
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    odoo_user: OdooUser | None = None
 
 
 current_caller: ContextVar[Caller | None] = ContextVar("current_caller", default=None)
@@ -171,6 +173,8 @@ class AuditLog:
             "time": rec.started.isoformat(),
             "request_id": rec.caller.request_id,
             "client": rec.caller.client,
+            # null: the instance's own API key, i.e. the bridge's Odoo user.
+            "odoo_user": rec.caller.odoo_user.login if rec.caller.odoo_user else None,
             "kind": rec.kind,
             "name": rec.name,
             "instance": rec.instance,

@@ -82,6 +82,70 @@ class AuditSettings(BaseModel):
     retry_seconds: float = Field(default=5.0, gt=0)
 
 
+class OdooUser(BaseModel):
+    """The Odoo user a caller acts as: its login, and its API key per instance.
+
+    Its calls then run as that user, so Odoo's access rights and record rules
+    decide what it may read and write.
+    """
+
+    login: str = Field(min_length=1, description="Odoo login, named in the audit.")
+    api_keys: dict[str, SecretStr] = Field(
+        min_length=1, description="Instance name -> the user's Odoo API key."
+    )
+
+
+class OAuthSettings(BaseModel):
+    """Access tokens from an external OpenID Connect provider (RFC 9068 JWTs)."""
+
+    # Plain strings, not URLs: `iss` is compared character for character, and a
+    # URL type would add a trailing slash to a bare host.
+    issuer: str = Field(
+        pattern=r"^https?://",
+        description="The provider's issuer, exactly as its discovery document "
+        "spells it; tokens' `iss` must equal it.",
+    )
+    resource: str = Field(
+        pattern=r"^https?://",
+        description="The bridge's public MCP URL (https://host/mcp): the tokens' "
+        "audience and the resource of its Protected Resource Metadata.",
+    )
+    audiences: list[str] = Field(
+        default_factory=list,
+        description="Other `aud` values accepted besides `resource`.",
+    )
+    jwks_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="The provider's JWKS; default: its OpenID discovery document's.",
+    )
+    algorithms: list[str] = Field(
+        default_factory=lambda: ["RS256", "PS256", "ES256", "EdDSA"], min_length=1
+    )
+    required_scopes: list[str] = Field(default_factory=list)
+    user_claim: Literal["email", "sub"] = Field(
+        default="email", description="The claim that names the Odoo user in `users`."
+    )
+    users: dict[str, OdooUser] = Field(
+        default_factory=dict,
+        description="`user_claim` value -> the Odoo user its calls run as.",
+    )
+    leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwks_refresh_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="An unknown key id refetches the JWKS at most this often.",
+    )
+
+    @model_validator(mode="after")
+    def _only_asymmetric(self) -> Self:
+        # A shared-secret or unsigned token could be forged by anyone who can
+        # read the JWKS or nothing at all.
+        refused = [a for a in self.algorithms if a == "none" or a.startswith("HS")]
+        if refused:
+            raise ValueError(f"algorithms may not include {', '.join(refused)}")
+        return self
+
+
 class HttpSettings(BaseModel):
     """How `serve` listens and whom it lets in."""
 
@@ -90,6 +154,11 @@ class HttpSettings(BaseModel):
     tokens: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="Client name -> bearer token; required beyond loopback.",
+    )
+    odoo_users: dict[str, OdooUser] = Field(
+        default_factory=dict,
+        description="Client name -> the Odoo user its token acts as; clients "
+        "left out use the instance's API key.",
     )
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1:*", "localhost:*", "[::1]:*"]
@@ -139,6 +208,7 @@ class Settings(BaseSettings):
         description="Instance used by write tools and quotations by default.",
     )
     http: HttpSettings = Field(default_factory=HttpSettings)
+    oauth: OAuthSettings | None = None
     audit: AuditSettings = Field(default_factory=AuditSettings)
     default_page_size: int = Field(default=25, ge=1, le=100)
     max_page_size: int = Field(default=100, ge=1, le=1000)
@@ -175,7 +245,23 @@ class Settings(BaseSettings):
                 raise ValueError(f"{field} names unknown instance {name!r}")
         if self.default_page_size > self.max_page_size:
             raise ValueError("default_page_size is larger than max_page_size")
+        unknown_clients = sorted(set(self.http.odoo_users) - set(self.http.tokens))
+        if unknown_clients:
+            raise ValueError(
+                f"http.odoo_users names clients without a token: {unknown_clients}"
+            )
+        for where, user in self._odoo_users():
+            unknown = sorted(set(user.api_keys) - set(self.instances))
+            if unknown:
+                raise ValueError(f"{where}.api_keys names unknown instances {unknown}")
         return self
+
+    def _odoo_users(self) -> list[tuple[str, OdooUser]]:
+        """Every configured Odoo user, with where it is configured."""
+        found = [(f"http.odoo_users.{n}", u) for n, u in self.http.odoo_users.items()]
+        if self.oauth is not None:
+            found.extend((f"oauth.users.{n}", u) for n, u in self.oauth.users.items())
+        return found
 
     def instance_for(self, *, write: bool) -> str:
         """Name of the instance used when a caller names none."""
@@ -199,6 +285,8 @@ class Settings(BaseSettings):
                 for s in (inst.api_key, inst.password)
                 if s is not None
             )
+        for _, user in self._odoo_users():
+            values.extend(k.get_secret_value() for k in user.api_keys.values())
         if self.audit.s3 is not None and self.audit.s3.secret_access_key is not None:
             values.append(self.audit.s3.secret_access_key.get_secret_value())
         return [v for v in values if v]
@@ -206,10 +294,10 @@ class Settings(BaseSettings):
     def check_serve(self) -> None:
         """Refuse configurations that would expose Odoo without authentication,
         or serve quotation routes that cannot work."""
-        if not self.http.is_loopback and not self.http.tokens:
+        if not self.http.is_loopback and not self.http.tokens and not self.oauth:
             raise ConfigError(
                 f"refusing to listen on {self.http.host} without bearer tokens: "
-                "set MCP_ODOO_HTTP__TOKENS"
+                "set MCP_ODOO_HTTP__TOKENS or MCP_ODOO_OAUTH"
             )
         name = self.instance_for(write=True)
         if self.instances[name].api_key is None:

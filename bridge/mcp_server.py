@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
@@ -53,11 +54,10 @@ def _audit_tool_calls(
             instance = service.settings.instance_for(write=name in writes_by_default)
         outer = current_caller.get()
         # An SSE connection carries many calls: the JSON-RPC id tells them apart.
-        who = Caller(
-            client=outer.client if outer else default_client,
-            request_id=(
-                f"{outer.request_id}:{ctx.request_id}" if outer else uuid.uuid4().hex
-            ),
+        who = (
+            replace(outer, request_id=f"{outer.request_id}:{ctx.request_id}")
+            if outer
+            else Caller(client=default_client, request_id=uuid.uuid4().hex)
         )
         async with audit.track(
             kind="mcp_tool", name=name, instance=instance, arguments=arguments, who=who

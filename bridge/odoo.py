@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
+from bridge.audit import caller
 from bridge.config import OdooInstance
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,29 @@ class AddonResponse:
         self.body = body
 
 
+def caller_credentials(instance: str) -> dict[str, str] | None:
+    """The `Authorization` header of the caller's own Odoo user on `instance`;
+    None when the caller uses the instance's API key."""
+    user = caller().odoo_user
+    if user is None:
+        return None
+    key = user.api_keys.get(instance)
+    if key is None:
+        raise OdooAccessDenied(
+            f"Odoo user {user.login!r} has no API key for instance {instance!r}; "
+            "ask the bridge's operator to configure one"
+        )
+    return {"Authorization": f"bearer {key.get_secret_value()}"}
+
+
+def _key_owner() -> str:
+    """Whose API key a request carried, for Odoo's refusal of it."""
+    user = caller().odoo_user
+    if user is None:
+        return "the bridge's API key"
+    return f"the API key of Odoo user {user.login!r}"
+
+
 def _error_from_json2(status: int, body: Any, model: str, method: str) -> OdooError:
     """Turn a JSON-2 error response (Odoo's serialize_exception) into an OdooError."""
     name = body.get("name", "") if isinstance(body, dict) else ""
@@ -119,7 +143,7 @@ def _error_from_json2(status: int, body: Any, model: str, method: str) -> OdooEr
     message = str(message or f"HTTP {status}").strip()
     where = f"{model}.{method}"
     if status == 401:
-        return OdooAccessDenied(f"Odoo rejected the bridge's API key ({where})")
+        return OdooAccessDenied(f"Odoo rejected {_key_owner()} ({where})")
     if status == 403:
         return OdooAccessDenied(f"Access denied on {where}: {message}")
     if status == 404 and name.endswith("MissingError"):
@@ -145,7 +169,11 @@ class _AddonRoutes:
     async def route(
         self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]
     ) -> AddonResponse:
-        """Send a request to one of the addon's routes and return it unchanged."""
+        """Send a request to one of the addon's routes and return it unchanged,
+        as the caller's own Odoo user when it has one."""
+        own = caller_credentials(self.name)
+        if own is not None:
+            headers = {**headers, **own}
         return await addon_route(self.http, self.name, method, path, body, headers)
 
     async def aclose(self) -> None:
@@ -197,13 +225,18 @@ class Json2Client(_AddonRoutes):
         body: dict[str, Any] = dict(kwargs)
         if ids is not None:
             body["ids"] = ids
+        # One pooled client per instance; the caller's own key, if any, rides
+        # on each request.
+        credentials = caller_credentials(self.name)
         attempts = 1 + (self._instance.retries if method in READ_METHODS else 0)
         for attempt in range(attempts):
             if attempt:
                 await anyio.sleep(0.2 * 2 ** (attempt - 1))
             started = time.perf_counter()
             try:
-                response = await self.http.post(f"/json/2/{model}/{method}", json=body)
+                response = await self.http.post(
+                    f"/json/2/{model}/{method}", json=body, headers=credentials
+                )
             except httpx.TransportError as exc:
                 failure: OdooError = OdooUnreachable(
                     f"Odoo instance {self.name!r} is unreachable: {type(exc).__name__}"
@@ -299,6 +332,12 @@ class OdooRpcClient(_AddonRoutes):
         **kwargs: Any,
     ) -> Any:
         """Call `model.method(**kwargs)` on `ids` (or on the model)."""
+        if caller().odoo_user is not None:
+            # odoorpc holds one logged-in session per instance.
+            raise OdooAccessDenied(
+                f"Instance {self.name!r} speaks odoorpc (Odoo 17/18): callers with "
+                "their own Odoo user need JSON-2 (Odoo 19+)"
+            )
         odoo = await self._session()
         args: list[Any] = [ids] if ids is not None else []
         started = time.perf_counter()

@@ -1,4 +1,5 @@
-"""HTTP gatekeeping: request ids, Host/Origin checks, bearer tokens, rate limits."""
+"""HTTP gatekeeping: request ids, Host/Origin checks, bearer tokens (static, or
+OAuth access tokens), rate limits."""
 
 from __future__ import annotations
 
@@ -8,17 +9,22 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
 from mcp.server.transport_security import (
     TransportSecurityMiddleware,
     TransportSecuritySettings,
 )
+from starlette.authentication import AuthCredentials
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridge.audit import Caller, current_caller
-from bridge.config import HttpSettings
+from bridge.config import HttpSettings, OdooUser
 from bridge.http_errors import body_too_large, json_error
+from bridge.oauth import OidcTokenVerifier, metadata_url
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
 
@@ -88,32 +94,116 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
+@dataclass(frozen=True)
+class Principal:
+    """Who a request's credentials name: the audit's client, the Odoo user its
+    calls run as (None: the instance's own API key), the SDK's user."""
+
+    client: str
+    odoo_user: OdooUser | None = None
+    user: AuthenticatedUser | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request is not let in, as RFC 6750 and RFC 9728 answer it."""
+
+    status: int
+    error: str
+    message: str
+    challenge: str | None = None
+
+    def response(self) -> ASGIApp:
+        """The JSON error, with the `WWW-Authenticate` challenge if any."""
+        headers = {"WWW-Authenticate": self.challenge} if self.challenge else None
+        return json_error(self.status, self.error, self.message, headers=headers)
+
+
+def _bearer(**params: str) -> str:
+    """A `WWW-Authenticate: Bearer` challenge with its parameters quoted."""
+    quoted = ", ".join(f'{name}="{value}"' for name, value in params.items() if value)
+    return f"Bearer {quoted}" if quoted else "Bearer"
+
+
 class GatewayMiddleware:
     """Pure ASGI (so SSE streams pass untouched): checks every HTTP request."""
 
-    def __init__(self, app: ASGIApp, http: HttpSettings) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        http: HttpSettings,
+        oauth: OidcTokenVerifier | None = None,
+    ) -> None:
         self.app = app
         self._tokens = [
             (name, secret.get_secret_value().encode())
             for name, secret in http.tokens.items()
         ]
+        self._token_users = http.odoo_users
+        self._oauth = oauth
+        self._open = OPEN_PATHS
+        self._challenge: dict[str, str] = {}
+        if oauth is not None:
+            metadata = metadata_url(oauth.settings)
+            self._open = OPEN_PATHS | {urlsplit(metadata).path}
+            self._challenge = {"resource_metadata": metadata}
+            if oauth.settings.required_scopes:
+                self._challenge["scope"] = " ".join(oauth.settings.required_scopes)
         self._hosts = TransportSecurityMiddleware(transport_security(http))
         self._limiter = RateLimiter(http.rate_limit_per_minute)
         self._max_body = http.max_body_bytes
 
-    def _client(self, request: Request) -> str | None:
-        """The token's client name; None when tokens are required and missing."""
-        if not self._tokens:
+    async def _authenticate(self, request: Request) -> Principal | Refusal:
+        """The caller the request's bearer token names, or why it is refused."""
+        if not self._tokens and self._oauth is None:
             host = request.client.host if request.client else "unknown"
-            return f"ip:{host}"
+            return Principal(f"ip:{host}")
         scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+        presented = presented.strip()
         if scheme.lower() != "bearer" or not presented:
-            return None
-        given = presented.strip().encode()
+            return Refusal(
+                401,
+                "unauthorized",
+                "A valid bearer token is required (Authorization: Bearer <token>).",
+                _bearer(**self._challenge),
+            )
+        given = presented.encode()
         for name, token in self._tokens:
             if hmac.compare_digest(given, token):
-                return name
-        return None
+                static = AccessToken(token="", client_id=name, scopes=[])
+                return Principal(
+                    name, self._token_users.get(name), AuthenticatedUser(static)
+                )
+        invalid = Refusal(
+            401,
+            "invalid_token",
+            "The bearer token is invalid, expired, or not issued for this bridge.",
+            _bearer(error="invalid_token", **self._challenge),
+        )
+        if self._oauth is None:
+            return invalid
+        grant = await self._oauth.verify_token(presented)
+        if grant is None:
+            return invalid
+        required = self._oauth.settings.required_scopes
+        missing = [s for s in required if s not in grant.scopes]
+        if missing:
+            return Refusal(
+                403,
+                "insufficient_scope",
+                f"The access token lacks the scope {' '.join(missing)}.",
+                _bearer(error="insufficient_scope", **self._challenge),
+            )
+        who, odoo_user = self._oauth.odoo_user(grant)
+        if odoo_user is None:
+            claim = self._oauth.settings.user_claim
+            return Refusal(
+                403,
+                "forbidden",
+                f"No Odoo user is configured for {claim} {who!r} "
+                "(MCP_ODOO_OAUTH__USERS); ask the bridge's operator.",
+            )
+        return Principal(f"oauth:{who}", odoo_user, AuthenticatedUser(grant))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -142,17 +232,20 @@ class GatewayMiddleware:
                 await too_large(scope, receive, send)
                 return
             receive = _replay(messages, receive)
-        client = "anonymous" if path in OPEN_PATHS else self._client(request)
-        if client is None:
-            await json_error(
-                401,
-                "unauthorized",
-                "A valid bearer token is required (Authorization: Bearer <token>).",
-                headers={"WWW-Authenticate": "Bearer"},
-            )(scope, receive, send)
+        if path in self._open:
+            who: Principal | Refusal = Principal("anonymous")
+        else:
+            who = await self._authenticate(request)
+        if isinstance(who, Refusal):
+            await who.response()(scope, receive, send)
             return
-        if path not in OPEN_PATHS:
-            wait = self._limiter.retry_after(client)
+        if who.user is not None:
+            # What the SDK's own auth middleware would set: its transports bind
+            # a session to the principal that opened it.
+            scope["user"] = who.user
+            scope["auth"] = AuthCredentials(who.user.scopes)
+        if path not in self._open:
+            wait = self._limiter.retry_after(who.client)
             if wait > 0:
                 await json_error(
                     429,
@@ -162,7 +255,13 @@ class GatewayMiddleware:
                 )(scope, receive, send)
                 return
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        token = current_caller.set(Caller(client=client, request_id=request_id[:64]))
+        token = current_caller.set(
+            Caller(
+                client=who.client,
+                request_id=request_id[:64],
+                odoo_user=who.odoo_user,
+            )
+        )
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -77,6 +77,8 @@ class OdooInstance:
     api_key: str
     login: str = "admin"
     password: str = "admin"  # noqa: S105 - the throwaway test database's admin
+    # How `odoo shell` reaches its database, for tests that prepare records.
+    shell_options: tuple[str, ...] = ()
 
 
 def odoo_command() -> list[str] | None:
@@ -102,6 +104,20 @@ def odoo_db_options() -> list[str]:
     return options
 
 
+def odoo_shell(
+    command: list[str], options: list[str], script: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `script` in `odoo shell` on the database of `options`."""
+    return subprocess.run(
+        [*command, "shell", *options, "--no-http"],
+        input=script,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=ODOO_START_TIMEOUT,
+    )
+
+
 def create_api_key(command: list[str], options: list[str]) -> str:
     """Create a global API key for `admin` and return it."""
     script = (
@@ -111,14 +127,7 @@ def create_api_key(command: list[str], options: list[str]) -> str:
         "env.cr.commit()\n"
         "print('API_KEY=' + key)\n"
     )
-    result = subprocess.run(
-        [*command, "shell", *options, "--no-http"],
-        input=script,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=ODOO_START_TIMEOUT,
-    )
+    result = odoo_shell(command, options, script)
     for line in result.stdout.splitlines():
         if line.startswith("API_KEY="):
             return line.removeprefix("API_KEY=")
@@ -185,7 +194,9 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(url, process)
-        yield OdooInstance(url=url, db=db, api_key=api_key)
+        yield OdooInstance(
+            url=url, db=db, api_key=api_key, shell_options=tuple(options)
+        )
     finally:
         process.terminate()
         process.wait(timeout=30)

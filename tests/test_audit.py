@@ -108,6 +108,7 @@ async def test_documents_go_to_a_local_folder_by_default(tmp_path: Path) -> None
         "time",
         "request_id",
         "client",
+        "odoo_user",
         "kind",
         "name",
         "instance",

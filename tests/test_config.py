@@ -129,3 +129,47 @@ def test_serve_refuses_to_listen_beyond_loopback_without_tokens(
     monkeypatch.setenv("MCP_ODOO_HTTP__HOST", "0.0.0.0")
     assert main(["serve"]) == 2
     assert "without bearer tokens" in capsys.readouterr().err
+
+
+def test_own_odoo_users_must_name_known_clients_and_instances() -> None:
+    instance = {"url": "http://odoo:8069", "api_key": "instance-key-123456"}
+    bob = {"login": "bob", "api_keys": {"dev": "bob-key-123456"}}
+    with pytest.raises(ValidationError, match="without a token: \\['bob'\\]"):
+        Settings(instances={"dev": instance}, http={"odoo_users": {"bob": bob}})
+    with pytest.raises(ValidationError, match="unknown instances \\['prod'\\]"):
+        Settings(
+            instances={"dev": instance},
+            oauth={
+                "issuer": "https://idp.example.com",
+                "resource": "https://bridge.example.com/mcp",
+                "users": {"bob@example.com": {**bob, "api_keys": {"prod": "k" * 12}}},
+            },
+        )
+
+
+def test_oauth_refuses_symmetric_and_unsigned_algorithms() -> None:
+    with pytest.raises(ValidationError, match="may not include HS256, none"):
+        Settings(
+            oauth={
+                "issuer": "https://idp.example.com",
+                "resource": "https://bridge.example.com/mcp",
+                "algorithms": ["RS256", "HS256", "none"],
+            }
+        )
+
+
+def test_per_user_api_keys_are_secrets_and_oauth_alone_may_guard_serve() -> None:
+    settings = Settings(
+        instances={"dev": {"url": "http://odoo:8069", "api_key": "instance-key-1"}},
+        http={"host": "0.0.0.0"},
+        oauth={
+            "issuer": "https://idp.example.com",
+            "resource": "https://bridge.example.com/mcp",
+            "users": {
+                "ann@example.com": {"login": "ann", "api_keys": {"dev": "ann-key-123"}}
+            },
+        },
+    )
+    settings.check_serve()
+    assert "ann-key-123" in settings.secrets()
+    assert "ann-key-123" not in repr(settings)
