@@ -8,8 +8,9 @@ three operations go
   Streamable HTTP (``mcp-odoo-bridge serve``, bearer token),
 - through the peer over stdio (read-only, API key, JSON-2), installed by this
   script into a venv of its own (``--peer-venv``),
-- and, for the listing, through a bare MCP SDK server (one tool, one httpx2
-  JSON-2 call, the bridge's HTTP client) over stdio and Streamable HTTP: the floor the SDK sets.
+- and, for the listing, through a bare MCP SDK server (one tool, one JSON-2
+  call with httpx2, the bridge's HTTP client) over stdio and Streamable HTTP:
+  the floor the SDK sets.
 
 Every Odoo request goes through a counting relay started here, so each
 path pays the same extra hop and the Odoo requests per call are counted. It
