@@ -8,8 +8,9 @@ three operations go
   Streamable HTTP (``mcp-odoo-bridge serve``, bearer token),
 - through the peer over stdio (read-only, API key, JSON-2), installed by this
   script into a venv of its own (``--peer-venv``),
-- and, for the listing, through a bare MCP SDK server (one tool, one httpx
-  JSON-2 call) over stdio and Streamable HTTP: the floor the SDK sets.
+- and, for the listing, through a bare MCP SDK server (one tool, one JSON-2
+  call with httpx2, the bridge's HTTP client) over stdio and Streamable HTTP:
+  the floor the SDK sets.
 
 Every Odoo request goes through a counting relay started here, so each
 path pays the same extra hop and the Odoo requests per call are counted. It
@@ -194,13 +195,14 @@ def serve_relay(port: int, upstream: str) -> None:
 
 def serve_bare(transport: str, port: int) -> None:
     """A minimal MCPServer: one tool, one JSON-2 request, nothing else."""
+    import httpx2
     import uvicorn
     from mcp.server import MCPServer
 
     headers = {"Authorization": f"bearer {os.environ['ODOO_API_KEY']}"}
     if os.environ.get("ODOO_DB"):
         headers["X-Odoo-Database"] = os.environ["ODOO_DB"]
-    odoo = httpx.AsyncClient(base_url=os.environ["ODOO_URL"], headers=headers)
+    odoo = httpx2.AsyncClient(base_url=os.environ["ODOO_URL"], headers=headers)
     fields = json.loads(os.environ["BARE_SALE_FIELDS"])
     mcp = MCPServer(name="bare", log_level="WARNING")
 

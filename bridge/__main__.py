@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=settings.log_level, stream=sys.stderr)
         if settings.log_level != "DEBUG":
             # One line per Odoo request or MCP request is noise, and costs time.
-            for chatty in ("httpx", "mcp.server.streamable_http_manager"):
+            for chatty in ("httpx2", "mcp.server.streamable_http_manager"):
                 logging.getLogger(chatty).setLevel(logging.WARNING)
         if args.command == "stdio":
             anyio.run(run_stdio, settings)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING
 
-import httpx
 from fastapi import FastAPI
-from mcp.server.auth.routes import create_protected_resource_routes
-from pydantic import AnyHttpUrl, ConfigDict, TypeAdapter
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -18,15 +16,14 @@ from bridge.audit import AuditLog
 from bridge.config import Settings, get_settings
 from bridge.mcp_server import build_server
 from bridge.metrics import Metrics
-from bridge.oauth import OidcTokenVerifier
 from bridge.quotations import AddonQuotations
 from bridge.security import GatewayMiddleware, transport_security
 from bridge.service import OdooService
 
+if TYPE_CHECKING:
+    from bridge.oauth import OidcTokenVerifier
+
 MCP_PATHS = frozenset({"/mcp", "/mcp/"})
-# URLs as configured: a bare issuer must not gain a trailing slash, since
-# clients compare it with the provider's `issuer` character for character.
-EXACT_URL = TypeAdapter(AnyHttpUrl, config=ConfigDict(url_preserve_empty_path=True))
 
 
 class StreamableHttpRoute:
@@ -57,9 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.audit, secrets=settings.secrets(), observe=metrics.observe_call
     )
     mcp = build_server(service, audit, default_client="http")
-    # The provider's JWKS is fetched through its own small pool, never Odoo's.
-    idp = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
-    oauth = OidcTokenVerifier(settings.oauth, idp) if settings.oauth else None
+    oauth: OidcTokenVerifier | None = None
+    if settings.oauth is not None:
+        # Only a bridge that takes OAuth tokens loads the JOSE library.
+        from bridge.oauth import OidcTokenVerifier  # noqa: PLC0415
+
+        oauth = OidcTokenVerifier(settings.oauth)
     security = transport_security(settings.http)
     # Stateless: any replica can answer any request, nothing lives in memory.
     # Called for mcp.session_manager; its Starlette app is not used.
@@ -79,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            stack.push_async_callback(idp.aclose)
+            if oauth is not None:
+                stack.push_async_callback(oauth.aclose)
             await stack.enter_async_context(audit.running())
             await stack.enter_async_context(service)
             await stack.enter_async_context(mcp.session_manager.run())
@@ -103,18 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The SSE transport's routes, not its app mounted at "/": a catch-all mount
     # would answer every unknown path and wrong method with its own plain 404.
     app.router.routes.append(Mount("/mcp", routes=legacy_sse.routes))
-    if settings.oauth is not None:
-        # RFC 9728: where clients learn which provider issues tokens for /mcp.
-        app.router.routes.extend(
-            create_protected_resource_routes(
-                resource_url=EXACT_URL.validate_python(settings.oauth.resource),
-                authorization_servers=[
-                    EXACT_URL.validate_python(settings.oauth.issuer)
-                ],
-                scopes_supported=settings.oauth.required_scopes or None,
-                resource_name="Odoo (mcp-odoo bridge)",
-            )
-        )
+    if oauth is not None:
+        from bridge.oauth import protected_resource_routes  # noqa: PLC0415
+
+        app.router.routes.extend(protected_resource_routes(oauth.settings))
     # Each middleware wraps the ones added before it: the gateway checks every
     # request, /mcp included, before it is routed.
     app.add_middleware(StreamableHttpRoute, mcp=mcp.session_manager.handle_request)

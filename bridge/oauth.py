@@ -14,13 +14,17 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
-import httpx
+import httpx2
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 from mcp.server.auth.provider import AccessToken
-from mcp.server.auth.routes import build_resource_metadata_url
-from pydantic import AnyHttpUrl
+from mcp.server.auth.routes import (
+    build_resource_metadata_url,
+    create_protected_resource_routes,
+)
+from pydantic import AnyHttpUrl, ConfigDict, TypeAdapter
+from starlette.routing import Route
 
 from bridge.config import OAuthSettings, OdooUser
 
@@ -30,9 +34,19 @@ logger = logging.getLogger(__name__)
 RETRY_FAILED_FETCH_SECONDS = 5.0
 
 
-def metadata_url(settings: OAuthSettings) -> str:
-    """The RFC 9728 Protected Resource Metadata URL of the bridge's resource."""
-    return str(build_resource_metadata_url(AnyHttpUrl(settings.resource)))
+# URLs as configured: a bare issuer must not gain a trailing slash, since
+# clients compare it with the provider's `issuer` character for character.
+EXACT_URL = TypeAdapter(AnyHttpUrl, config=ConfigDict(url_preserve_empty_path=True))
+
+
+def protected_resource_routes(settings: OAuthSettings) -> list[Route]:
+    """RFC 9728: where clients learn which provider issues tokens for /mcp."""
+    return create_protected_resource_routes(
+        resource_url=EXACT_URL.validate_python(settings.resource),
+        authorization_servers=[EXACT_URL.validate_python(settings.issuer)],
+        scopes_supported=settings.required_scopes or None,
+        resource_name="Odoo (mcp-odoo bridge)",
+    )
 
 
 class JwksCache:
@@ -41,7 +55,7 @@ class JwksCache:
     def __init__(
         self,
         settings: OAuthSettings,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -73,7 +87,7 @@ class JwksCache:
             response = await self._http.get(self._jwks_url)
             response.raise_for_status()
             keys = KeySet.import_key_set(response.json())
-        except (httpx.HTTPError, ValueError, KeyError, TypeError, JoseError) as exc:
+        except (httpx2.HTTPError, ValueError, KeyError, TypeError, JoseError) as exc:
             logger.warning("OAuth: cannot fetch the provider's JWKS: %s", exc)
             self._next_fetch = self._clock() + min(
                 RETRY_FAILED_FETCH_SECONDS, self._settings.jwks_refresh_seconds
@@ -98,14 +112,16 @@ class OidcTokenVerifier:
     """The MCP SDK's `TokenVerifier` for JWT access tokens of one provider."""
 
     def __init__(
-        self,
-        settings: OAuthSettings,
-        http: httpx.AsyncClient,
-        *,
-        clock: Callable[[], float] = time.time,
+        self, settings: OAuthSettings, *, clock: Callable[[], float] = time.time
     ) -> None:
         self.settings = settings
-        self.jwks = JwksCache(settings, http)
+        # The RFC 9728 Protected Resource Metadata URL of the bridge's resource.
+        self.metadata_url = str(
+            build_resource_metadata_url(AnyHttpUrl(settings.resource))
+        )
+        # The provider's JWKS is fetched through its own small pool, never Odoo's.
+        self._http = httpx2.AsyncClient(timeout=httpx2.Timeout(10.0, connect=5.0))
+        self.jwks = JwksCache(settings, self._http)
         audiences = [settings.resource, *settings.audiences]
         self._claims = jwt.JWTClaimsRegistry(
             now=lambda: int(clock()),
@@ -142,6 +158,10 @@ class OidcTokenVerifier:
             subject=str(claims["sub"]),
             claims=claims,
         )
+
+    async def aclose(self) -> None:
+        """Release the provider's connections."""
+        await self._http.aclose()
 
     def odoo_user(self, grant: AccessToken) -> tuple[str, OdooUser | None]:
         """The token's user (its `user_claim`) and the Odoo user mapped to it."""

@@ -1,4 +1,4 @@
-"""Odoo clients: JSON-2 over a pooled httpx client (19+), odoorpc for 17/18."""
+"""Odoo clients: JSON-2 over a pooled httpx2 client (19+), odoorpc for 17/18."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import anyio
-import httpx
+import httpx2
 
 from bridge.audit import caller
 from bridge.config import OdooInstance
@@ -41,10 +41,10 @@ LatencyObserver = Callable[[str, str, float], None]
 
 
 def tls_for(url: str) -> ssl.SSLContext | bool:
-    """httpx's `verify` for a client of `url`: the CA bundle only for https.
+    """httpx2's `verify` for a client of `url`: the system's CAs only for https.
 
-    Loading the bundle costs ~40 ms and ~3 MiB, on the first call of a
-    plain-http instance; its context has no CA, so https from it still fails.
+    Loading them costs ~40 ms and ~3 MiB, on the first call of a plain-http
+    instance; its context has no CA, so https from it still fails.
     """
     if urlsplit(url).scheme == "https":
         return True
@@ -164,7 +164,7 @@ class _AddonRoutes:
     """What both clients share: one pooled HTTP client for the addon's routes."""
 
     name: str
-    http: httpx.AsyncClient
+    http: httpx2.AsyncClient
 
     async def route(
         self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]
@@ -192,7 +192,6 @@ class Json2Client(_AddonRoutes):
         instance: OdooInstance,
         *,
         observe: LatencyObserver | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if instance.api_key is None:
             raise OdooAccessDenied(f"instance {name!r} needs an api_key for JSON-2")
@@ -205,12 +204,13 @@ class Json2Client(_AddonRoutes):
         }
         if instance.database:
             headers["X-Odoo-Database"] = instance.database
-        self.http = httpx.AsyncClient(
+        self.http = httpx2.AsyncClient(
             base_url=instance.base_url,
             headers=headers,
-            timeout=httpx.Timeout(instance.timeout, connect=min(5.0, instance.timeout)),
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-            transport=transport,
+            timeout=httpx2.Timeout(
+                instance.timeout, connect=min(5.0, instance.timeout)
+            ),
+            limits=httpx2.Limits(max_connections=50, max_keepalive_connections=20),
             verify=tls_for(instance.base_url),
         )
 
@@ -237,7 +237,7 @@ class Json2Client(_AddonRoutes):
                 response = await self.http.post(
                     f"/json/2/{model}/{method}", json=body, headers=credentials
                 )
-            except httpx.TransportError as exc:
+            except httpx2.TransportError as exc:
                 failure: OdooError = OdooUnreachable(
                     f"Odoo instance {self.name!r} is unreachable: {type(exc).__name__}"
                 )
@@ -290,7 +290,7 @@ class OdooRpcClient(_AddonRoutes):
         if instance.api_key is not None:
             headers["Authorization"] = f"bearer {instance.api_key.get_secret_value()}"
         headers["X-Odoo-Database"] = instance.database
-        self.http = httpx.AsyncClient(
+        self.http = httpx2.AsyncClient(
             base_url=instance.base_url,
             headers=headers,
             timeout=instance.timeout,
@@ -381,18 +381,18 @@ def _error_from_rpc(exc: Exception, where: str) -> OdooError:
     return OdooError(f"Odoo error on {where}: {type(exc).__name__}: {exc}")
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def _json_or_none(response: httpx2.Response) -> Any:
     try:
         return response.json()
     except json.JSONDecodeError:
         return None
 
 
-async def fetch_version(http: httpx.AsyncClient) -> str:
+async def fetch_version(http: httpx2.AsyncClient) -> str:
     """Read ``GET /web/version`` (Odoo 19's rpc addon)."""
     try:
         response = await http.get("/web/version")
-    except httpx.TransportError as exc:
+    except httpx2.TransportError as exc:
         raise OdooUnreachable(f"Odoo is unreachable: {type(exc).__name__}") from None
     if response.status_code != 200:
         raise OdooError(f"GET /web/version answered HTTP {response.status_code}")
@@ -400,7 +400,7 @@ async def fetch_version(http: httpx.AsyncClient) -> str:
 
 
 async def addon_route(
-    http: httpx.AsyncClient,
+    http: httpx2.AsyncClient,
     name: str,
     method: str,
     path: str,
@@ -410,7 +410,7 @@ async def addon_route(
     """Call an addon route; any HTTP answer is returned, never raised."""
     try:
         response = await http.request(method, path, content=body, headers=headers)
-    except httpx.TransportError as exc:
+    except httpx2.TransportError as exc:
         raise OdooUnreachable(
             f"Odoo instance {name!r} is unreachable: {type(exc).__name__}"
         ) from None
@@ -425,12 +425,12 @@ async def addon_route(
 
 async def detect_protocol(instance: OdooInstance) -> str:
     """json2 when ``/web/version`` says 19 or later, else odoorpc."""
-    async with httpx.AsyncClient(
+    async with httpx2.AsyncClient(
         base_url=instance.base_url, timeout=5.0, verify=tls_for(instance.base_url)
     ) as http:
         try:
             response = await http.get("/web/version")
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             raise OdooUnreachable(
                 f"Odoo at {instance.base_url} is unreachable: {type(exc).__name__}"
             ) from None

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
@@ -24,7 +25,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bridge.audit import Caller, current_caller
 from bridge.config import HttpSettings, OdooUser
 from bridge.http_errors import body_too_large, json_error
-from bridge.oauth import OidcTokenVerifier, metadata_url
+
+if TYPE_CHECKING:
+    from bridge.oauth import OidcTokenVerifier
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
 
@@ -144,7 +147,7 @@ class GatewayMiddleware:
         self._open = OPEN_PATHS
         self._challenge: dict[str, str] = {}
         if oauth is not None:
-            metadata = metadata_url(oauth.settings)
+            metadata = oauth.metadata_url
             self._open = OPEN_PATHS | {urlsplit(metadata).path}
             self._challenge = {"resource_metadata": metadata}
             if oauth.settings.required_scopes:
