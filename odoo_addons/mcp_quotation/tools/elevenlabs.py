@@ -251,7 +251,6 @@ def tool_definitions(base_url):
             {
                 "url": quotations,
                 "method": "POST",
-                "content_type": "application/json",
                 "request_body_schema": _request_body_schema(),
             },
         ),
