@@ -1,3 +1,6 @@
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..exceptions import QuotationValidationError
@@ -21,6 +24,26 @@ class TestSendQuotation(QuotationCase):
         self.assertIn(request.partner_id, mail.recipient_ids)
         self.assertIn(order.name, mail.subject)
         self.assertIn("sent", request.steps)
+
+    def test_a_quotation_that_cannot_be_emailed_still_stands(self):
+        """No PDF renderer: the quotation is kept, and the step says why."""
+        request = self.submit(self.payload(send_quotation=True))
+        refusal = UserError("Unable to find Wkhtmltopdf on this system.")
+        with (
+            patch.object(
+                type(self.env["sale.order"]),
+                "message_post_with_source",
+                side_effect=refusal,
+            ),
+            self.assertLogs("odoo.addons.mcp_quotation.quotation_flow", "WARNING"),
+        ):
+            self.process()
+        self.assertEqual(request.state, "completed", request.error)
+        self.assertEqual(request.sale_order_id.state, "draft")
+        self.assertIn("Wkhtmltopdf", request.steps["sent"])
+        self.assertIn(
+            "Wkhtmltopdf", str(request.sale_order_id.message_ids.mapped("body"))
+        )
 
     def test_without_send_quotation_nothing_is_mailed(self):
         """By default the quotation stays a draft and no mail is queued."""
