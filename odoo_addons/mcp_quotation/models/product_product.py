@@ -2,7 +2,7 @@ import logging
 
 from odoo import api, models
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, Query
 from odoo.tools.sql import escape_psql
 
 _logger = logging.getLogger(__name__)
@@ -84,23 +84,97 @@ class ProductProduct(models.Model):
             "score DESC, %s DESC, %s", tiebreak, SQL.identifier(self._table, "id")
         )
         query.limit = limit
-        rows = self.env.execute_query(
-            query.select(SQL.identifier(self._table, "id"), SQL("%s AS score", score))
+        # One query answers everything: reading the hits through the ORM
+        # (display name, price, currency) cost more than the search itself.
+        rows = self.env.execute_query_dict(
+            query.select(
+                SQL("%s AS id", SQL.identifier(self._table, "id")),
+                SQL("%s AS score", score),
+                *self._mcp_hit_columns(query, template),
+            )
         )
-        scores = dict(rows)
-        found = products.browse([row[0] for row in rows])
         return [
             {
-                "id": product.id,
-                "name": product.with_context(display_default_code=False).display_name,
-                "reference": product.default_code or None,
-                "list_price": product.lst_price,
-                "currency": product.currency_id.name,
-                "unit": product.uom_id.name,
-                "score": round(float(scores[product.id]), 3),
+                "id": row["id"],
+                "name": f"{row['name']} ({row['variant']})"
+                if row["variant"]
+                else row["name"],
+                "reference": row["reference"],
+                "list_price": row["list_price"],
+                "currency": row["currency"],
+                "unit": row["unit"],
+                "score": round(float(row["score"]), 3),
             }
-            for product in found
+            for row in rows
         ]
+
+    def _mcp_hit_columns(self, query, template):
+        """A hit's name, variant, reference, price, currency and unit, as SQL.
+
+        The variant and the price are ``display_name``'s combination name and
+        ``lst_price``, computed as Odoo computes them; the tests compare them.
+        """
+        product = SQL.identifier(self._table, "id")
+        uom = query.left_join(template, "uom_id", "uom_uom", "id", "uom_id")
+        company = query.left_join(
+            template, "company_id", "res_company", "id", "company_id"
+        )
+        return [
+            SQL("%s AS name", self._field_to_sql(self._table, "name", query)),
+            SQL("(%s) AS variant", self._mcp_combination_name(product)),
+            SQL("%s AS reference", SQL.identifier(self._table, "default_code")),
+            SQL(
+                """%s + COALESCE((
+                    SELECT sum(ptav.price_extra)
+                      FROM product_variant_combination pvc
+                      JOIN product_template_attribute_value ptav
+                        ON ptav.id = pvc.product_template_attribute_value_id
+                     WHERE pvc.product_product_id = %s), 0) AS list_price""",
+                SQL.identifier(template, "list_price"),
+                product,
+            ),
+            # A product of no company is priced in the caller's company's currency.
+            SQL(
+                """(SELECT name FROM res_currency WHERE id = COALESCE(%s,
+                        (SELECT currency_id FROM res_company WHERE id = %s))
+                ) AS currency""",
+                SQL.identifier(company, "currency_id"),
+                self.env.company.id,
+            ),
+            SQL("%s AS unit", self.env["uom.uom"]._field_to_sql(uom, "name")),
+        ]
+
+    def _mcp_combination_name(self, product):
+        """``_get_combination_name()`` of ``product``'s values, as a sub-select:
+        the values of its lines that have more than one, in Odoo's order."""
+        Value = self.env["product.template.attribute.value"]
+        values = Query(self.env, "ptav", SQL.identifier(Value._table))
+        values.add_join(
+            "JOIN",
+            "pvc",
+            "product_variant_combination",
+            SQL("pvc.product_template_attribute_value_id = ptav.id"),
+        )
+        _attribute_value, attribute_value = Value._fields[
+            "product_attribute_value_id"
+        ].join(Value, "ptav", values)
+        values.add_where(SQL("pvc.product_product_id = %s", product))
+        values.add_where(
+            SQL(
+                """(SELECT count(*) FROM product_template_attribute_value line
+                     WHERE line.attribute_line_id = ptav.attribute_line_id
+                       AND line.ptav_active) > 1"""
+            )
+        )
+        return values.select(
+            SQL(
+                "string_agg(%s, ', ' ORDER BY %s)",
+                self.env["product.attribute.value"]._field_to_sql(
+                    attribute_value, "name"
+                ),
+                Value._order_to_sql(Value._order, values, alias="ptav"),
+            )
+        )
 
     def _mcp_trigram_match(self, words, name):
         """Word similarity of ``words`` to the name, on its trigram index."""

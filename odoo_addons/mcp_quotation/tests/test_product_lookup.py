@@ -1,3 +1,4 @@
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from ..exceptions import QuotationValidationError
@@ -48,6 +49,60 @@ class TestProductLookup(ApiCase):
         self.assertEqual(best["currency"], self.env.company.currency_id.name)
         self.assertEqual(best["unit"], self.desk.uom_id.name)
         self.assertGreater(best["score"], 0)
+
+    def test_variants_are_named_and_priced_as_odoo_does(self):
+        """A variant is named and priced as its display_name and lst_price."""
+        colour = self.env["product.attribute"].create(
+            {
+                "name": "Colour",
+                "value_ids": [
+                    Command.create({"name": "Red"}),
+                    Command.create({"name": "Blue"}),
+                ],
+            }
+        )
+        finish = self.env["product.attribute"].create(
+            {"name": "Finish", "value_ids": [Command.create({"name": "Matte"})]}
+        )
+        template = self.env["product.template"].create(
+            {
+                "name": "Standing Desk",
+                "list_price": 500.0,
+                "attribute_line_ids": [
+                    Command.create(
+                        {
+                            "attribute_id": colour.id,
+                            "value_ids": [Command.set(colour.value_ids.ids)],
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "attribute_id": finish.id,
+                            "value_ids": [Command.set(finish.value_ids.ids)],
+                        }
+                    ),
+                ],
+            }
+        )
+        red = template.product_variant_ids.filtered(
+            lambda variant: (
+                "Red" in variant.product_template_attribute_value_ids.mapped("name")
+            )
+        )
+        red.product_template_attribute_value_ids.filtered(
+            lambda value: value.name == "Red"
+        ).price_extra = 25.0
+        hits = {hit["id"]: hit for hit in self.lookup("standing desk", limit=10)}
+        self.assertLessEqual(set(template.product_variant_ids.ids), set(hits))
+        for variant in template.product_variant_ids:
+            hit = hits[variant.id]
+            self.assertEqual(
+                hit["name"],
+                variant.with_context(display_default_code=False).display_name,
+            )
+            self.assertEqual(hit["list_price"], variant.lst_price)
+        self.assertEqual(hits[red.id]["name"], "Standing Desk (Red)")
+        self.assertEqual(hits[red.id]["list_price"], 525.0)
 
     def test_only_sellable_active_products_of_the_company_are_found(self):
         """Unsellable, archived and other companies' products never come back."""
