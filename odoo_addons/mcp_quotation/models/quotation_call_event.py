@@ -43,6 +43,7 @@ class QuotationCallEvent(models.Model):
             ("pending", "Pending"),
             ("done", "Attached"),
             ("unmatched", "No Quotation Request"),
+            ("failed", "Failed"),
         ],
         required=True,
         default="pending",
@@ -59,6 +60,7 @@ class QuotationCallEvent(models.Model):
     summary = fields.Text(readonly=True)
     duration = fields.Integer(string="Call Duration (s)", readonly=True)
     processed_at = fields.Datetime(readonly=True)
+    error = fields.Text(readonly=True)
 
     # Replaying an event (the sender retries) must not attach it twice.
     _event_unique = models.Constraint(
@@ -148,12 +150,20 @@ class QuotationCallEvent(models.Model):
                 lambda request: request.state in ("queued", "processing")
             ):
                 continue  # attached once the opportunity exists
-            event._attach(requests)
+            try:
+                with self.env.cr.savepoint():
+                    event._attach(requests)
+            except Exception as error:  # noqa: BLE001 - any failure becomes data
+                _logger.exception(
+                    "Post-call event of conversation %s could not be attached",
+                    event.conversation_id,
+                )
+                event.write({"state": "failed", "error": str(error)})
             done += 1
         return done
 
     def _attach(self, requests):
-        data = self.payload.get("data") or {}
+        data = self.payload["data"]
         facts = call_facts(data)
         targets = list(requests)
         targets += list(requests.opportunity_id)

@@ -147,6 +147,20 @@ class TestPostCall(ApiCase):
         )
         self.assertEqual(len(notes), 1)
 
+    def test_an_event_that_cannot_be_attached_fails_alone(self):
+        """A malformed event is marked failed; the next one is still attached."""
+        broken = transcription("conv_7")
+        broken["data"]["analysis"] = "not an object"
+        self.post_event(broken)
+        self.post_event(transcription("conv_8"))
+        with self.assertLogs("odoo.addons.mcp_quotation.models.quotation_call_event"):
+            self.process()
+        events = self.env["quotation.call.event"].search(
+            [("conversation_id", "in", ["conv_7", "conv_8"])], order="id"
+        )
+        self.assertEqual(events.mapped("state"), ["failed", "unmatched"])
+        self.assertTrue(events[0].error)
+
     def test_a_call_without_a_request_becomes_a_lead_when_set(self):
         """With the setting on, an unmatched call is a lead with its transcript."""
         self.set_param("call_lead_for_unmatched", "True")
