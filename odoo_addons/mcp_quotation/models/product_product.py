@@ -56,15 +56,19 @@ class ProductProduct(models.Model):
         )
         code = SQL.identifier(self._table, "default_code")
         barcode = SQL.identifier(self._table, "barcode")
-        # Among equal scores, the name most like the words as a whole first:
-        # "office chair" before "Office Chair Black".
-        tiebreak = SQL("0")
+        order = [SQL("score DESC")]
         if self.env.registry.has_trigram:
             match, score = self._mcp_trigram_match(
                 unaccent(SQL("%s", words)), unaccent(name)
             )
-            tiebreak = SQL(
-                "similarity(%s, %s)", unaccent(SQL("%s", words)), unaccent(name)
+            # Among equal scores, the name most like the words as a whole
+            # first: "office chair" before "Office Chair Black".
+            order.append(
+                SQL(
+                    "similarity(%s, %s) DESC",
+                    unaccent(SQL("%s", words)),
+                    unaccent(name),
+                )
             )
             match = SQL(
                 "(%s OR %s %% %s OR %s %% %s)", match, code, words, barcode, words
@@ -80,9 +84,8 @@ class ProductProduct(models.Model):
         else:
             match, score = self._mcp_words_match(words, (name, code, barcode))
         query.add_where(match)
-        query.order = SQL(
-            "score DESC, %s DESC, %s", tiebreak, SQL.identifier(self._table, "id")
-        )
+        order.append(SQL.identifier(self._table, "id"))
+        query.order = SQL(", ").join(order)
         query.limit = limit
         # One query answers everything: reading the hits through the ORM
         # (display name, price, currency) cost more than the search itself.

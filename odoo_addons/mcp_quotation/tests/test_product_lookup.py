@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -121,6 +123,25 @@ class TestProductLookup(ApiCase):
             self.assertEqual(coffee["score"], 1.0)
         self.assertEqual(self.lookup("furn 7800")[0]["id"], self.desk.id)
         self.assertEqual(self.lookup("5410000078006")[0]["id"], self.desk.id)
+
+    def test_without_pg_trgm_the_lookup_matches_whole_words_and_says_so_once(self):
+        """No pg_trgm: products with the most of the words first, one warning."""
+        Product = type(self.env["product.product"])
+        with (
+            patch.object(self.env.registry, "has_trigram", False),
+            patch.object(Product, "_mcp_warned_without_trigram", False),
+            self.assertLogs(
+                "odoo.addons.mcp_quotation.models.product_product", "WARNING"
+            ) as logged,
+        ):
+            both = self.env["product.product"]._mcp_lookup("large cabinet", 5)
+            self.env["product.product"]._mcp_lookup("desk", 5)
+            misspelt = self.env["product.product"]._mcp_lookup("dsk combinaton", 5)
+        self.assertEqual(both[0]["id"], self.cabinet.id)
+        self.assertEqual(both[0]["score"], 1.0)
+        self.assertEqual(misspelt, [])
+        self.assertEqual(len(logged.records), 1)
+        self.assertIn("pg_trgm", logged.output[0])
 
     def test_words_matching_nothing_find_nothing(self):
         """A word like no product answers an empty list, not a guess."""
