@@ -137,30 +137,43 @@ class QuotationCallEvent(models.Model):
 
     @api.model
     def _process_pending(self):
-        """Attach pending events whose requests have ended; return how many."""
-        done = 0
-        for candidate in self.search(
-            [("state", "=", "pending")], order="id", limit=BATCH_SIZE
+        """Attach the pending events whose requests have ended, a batch at a
+        time, committing each; return how many are left when time ran out."""
+        Cron = self.env["ir.cron"]
+        waiting = []  # their requests are still queued or processing
+        while batch := self.search(
+            [("state", "=", "pending"), ("id", "not in", waiting)],
+            order="id",
+            limit=BATCH_SIZE,
         ):
-            event = candidate.try_lock_for_update()
-            if not event or event.state != "pending":
-                continue  # another worker has it
-            requests = event._requests()
-            if requests.filtered(
-                lambda request: request.state in ("queued", "processing")
-            ):
-                continue  # attached once the opportunity exists
-            try:
-                with self.env.cr.savepoint():
-                    event._attach(requests)
-            except Exception as error:  # noqa: BLE001 - any failure becomes data
-                _logger.exception(
-                    "Post-call event of conversation %s could not be attached",
-                    event.conversation_id,
-                )
-                event.write({"state": "failed", "error": str(error)})
-            done += 1
-        return done
+            for candidate in batch:
+                event = candidate.try_lock_for_update()
+                if not event or event.state != "pending":
+                    waiting.append(candidate.id)  # another worker has it
+                    continue
+                requests = event._requests()
+                if requests.filtered(
+                    lambda request: request.state in ("queued", "processing")
+                ):
+                    waiting.append(event.id)  # attached once they have ended
+                    continue
+                event._attach_or_fail(requests)
+                if not Cron._commit_progress(1):
+                    return self.search_count(
+                        [("state", "=", "pending"), ("id", "not in", waiting)]
+                    )
+        return 0
+
+    def _attach_or_fail(self, requests):
+        try:
+            with self.env.cr.savepoint():
+                self._attach(requests)
+        except Exception as error:  # noqa: BLE001 - any failure becomes data
+            _logger.exception(
+                "Post-call event of conversation %s could not be attached",
+                self.conversation_id,
+            )
+            self.write({"state": "failed", "error": str(error)})
 
     def _attach(self, requests):
         data = self.payload["data"]

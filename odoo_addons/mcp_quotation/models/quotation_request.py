@@ -588,8 +588,7 @@ class QuotationRequest(models.Model):
             if not Cron._commit_progress(1):
                 break
         # Calls are attached once their requests have ended, so after these.
-        if self.env["quotation.call.event"]._process_pending():
-            Cron._commit_progress(0)
-        # Any remaining requests make the cron run again straight away.
-        Cron._commit_progress(remaining=self.search_count(queued))
+        calls_left = self.env["quotation.call.event"]._process_pending()
+        # Any remaining requests or calls make the cron run again straight away.
+        Cron._commit_progress(remaining=self.search_count(queued) + calls_left)
         self.env["quotation.request.audit"]._trigger_shipping()

@@ -3,6 +3,7 @@ import time
 
 from odoo.tests import tagged
 
+from ..models.quotation_call_event import BATCH_SIZE
 from ..tools.elevenlabs import MAX_EVENT_BYTES, POST_CALL_PATH, sign
 from .common import ApiCase
 
@@ -146,6 +147,19 @@ class TestPostCall(ApiCase):
             lambda message: "Two robots for Acme" in str(message.body)
         )
         self.assertEqual(len(notes), 1)
+
+    def test_a_backlog_beyond_one_batch_is_attached_in_one_run(self):
+        """More pending events than a batch: one cron run attaches them all."""
+        Event = self.env["quotation.call.event"]
+        for index in range(BATCH_SIZE + 5):
+            body = json.dumps(transcription(f"conv_backlog_{index}")).encode()
+            Event.receive_post_call(body, sign(body, SECRET, int(time.time())))
+        self.process()
+        self.assertEqual(Event.search_count([("state", "=", "pending")]), 0)
+        self.assertEqual(
+            Event.search_count([("conversation_id", "like", "conv_backlog_")]),
+            BATCH_SIZE + 5,
+        )
 
     def test_an_event_that_cannot_be_attached_fails_alone(self):
         """A malformed event is marked failed; the next one is still attached."""
