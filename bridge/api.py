@@ -26,6 +26,7 @@ from bridge.odoo import OdooAccessDenied, OdooError, OdooUnreachable
 from bridge.quotations import (
     LEGACY_STATUS_PATH,
     LEGACY_SUBMIT_PATH,
+    PRODUCTS_PATH,
     QUOTATIONS_PATH,
     SUBMIT_OPENAPI,
     AddonQuotations,
@@ -79,6 +80,8 @@ async def _proxy(
 ) -> JSONResponse:
     """Forward the request to the addon's route of the same path, and audit it."""
     method, path = request.method, request.url.path
+    if request.url.query:
+        path = f"{path}?{request.url.query}"
     # The route's template, not the path: one audit name per route.
     route = f"{method} {request.scope['route'].path}"
     quotations = _quotations(request)
@@ -126,6 +129,13 @@ async def create_quotation(request: Request) -> JSONResponse:
 async def quotation_status(request: Request, tracking_id: str) -> JSONResponse:
     """Status document of a quotation, from the same path of the addon."""
     return await _proxy(request, arguments={"tracking_id": tracking_id})
+
+
+@router.get(PRODUCTS_PATH, tags=["quotations"])
+async def lookup_products(request: Request) -> JSONResponse:
+    """Products nearest to the words `q` (spelling-tolerant), best first, at most
+    `limit` (1-50, default 5); forwarded to the same path of the addon."""
+    return await _proxy(request, arguments=dict(request.query_params))
 
 
 def _error_status(exc: Exception) -> tuple[int, str]:

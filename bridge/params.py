@@ -113,7 +113,9 @@ class SearchProducts(PageParams):
     """search_products."""
 
     query: str = Field(
-        min_length=1, description="Part of the product name or reference."
+        min_length=1,
+        max_length=128,
+        description="The product as the user says it: name, reference or barcode.",
     )
 
 

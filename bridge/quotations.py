@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
@@ -16,11 +17,14 @@ from bridge.config import ConfigError
 from bridge.errors import BridgeError, BridgeMisconfigured
 from bridge.http_errors import body_too_large
 from bridge.odoo import AddonResponse, OdooClient
-from bridge.params import OnInstance
-from bridge.schemas import QuotationAccepted, QuotationStatus
+from bridge.params import OnInstance, SearchProducts
+from bridge.schemas import Product, ProductPage, QuotationAccepted, QuotationStatus
 from bridge.service import OdooService
 
 QUOTATIONS_PATH = "/mcp_quotation/v1/quotations"
+PRODUCTS_PATH = "/mcp_quotation/v1/products"
+# The addon's lookup answers at most this many products.
+LOOKUP_MAX_LIMIT = 50
 # The earlier system's paths, which the addon (and so the bridge) still serves.
 LEGACY_SUBMIT_PATH = "/api/quotation/async"
 LEGACY_STATUS_PATH = "/api/quotation/status"
@@ -59,7 +63,9 @@ class QuotationLine(BaseModel):
 
     product_id: int | None = Field(default=None, description="Product id.")
     product_ref: str | None = Field(
-        default=None, description="Internal reference or exact product name."
+        default=None,
+        description="Internal reference or name, misspelled or not; refused with "
+        "the candidates when several products match.",
     )
     product_qty: float = Field(
         default=1.0,
@@ -95,7 +101,9 @@ class CreateQuotation(OnInstance):
         default=None, description="Product id from search_products."
     )
     product_ref: str | None = Field(
-        default=None, description="Internal reference or exact product name."
+        default=None,
+        description="Internal reference or name, misspelled or not; refused with "
+        "the candidates when several products match.",
     )
     product_qty: float = Field(default=1.0, gt=0, description="Quantity.")
     product_price: float | None = Field(
@@ -111,6 +119,10 @@ class CreateQuotation(OnInstance):
     team_id: int | None = Field(default=None, description="Sales team id.")
     source_ref: str | None = Field(
         default=None, description="Your reference, e.g. the conversation id."
+    )
+    send_quotation: bool | None = Field(
+        default=None,
+        description="true to email the quotation to the customer once created.",
     )
 
     def body(self) -> dict[str, Any]:
@@ -151,7 +163,7 @@ class QuotationBody(BaseModel):
     team_id: int | None = None
     product_id: int | None = None
     product_ref: str | None = Field(
-        default=None, description="Internal reference or exact product name."
+        default=None, description="Internal reference or name (spelling-tolerant)."
     )
     product_qty: float | None = Field(default=None, description="> 0, default 1.")
     product_price: float | None = Field(
@@ -163,6 +175,9 @@ class QuotationBody(BaseModel):
     idempotency_key: str | None = None
     source: str | None = Field(default=None, description="webhook (default), manual.")
     source_ref: str | None = None
+    send_quotation: bool | None = Field(
+        default=None, description="Email the quotation to the customer."
+    )
 
 
 # The submission routes' OpenAPI: the body they forward, the answers they pass on.
@@ -251,6 +266,40 @@ class AddonQuotations:
                     f"{status.status}: {status.progress or 'waiting'}",
                 )
             await anyio.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+
+    async def search_products(self, params: SearchProducts) -> ProductPage:
+        """Products nearest to the query through the addon's spelling-tolerant
+        lookup; by name or reference (contains) where the addon is missing."""
+        inst = self._service.resolve(params.instance, write=False)
+        if inst.config.api_key is None:
+            return await self._service.search_products(params)
+        # The service's own page-size rule, as for every other listing.
+        size = self._service._limit(params.limit)
+        offset = max(0, params.offset)
+        query = urlencode(
+            {"q": params.query, "limit": min(offset + size + 1, LOOKUP_MAX_LIMIT)}
+        )
+        client = await inst.client()
+        answer = await client.route(
+            "GET", f"{PRODUCTS_PATH}?{query}", body=None, headers={}
+        )
+        if answer.status_code == 404:
+            # Not an addon route: the instance does not have mcp_quotation.
+            return await self._service.search_products(params)
+        if answer.status_code != 200:
+            raise QuotationRejected(answer.status_code, answer.body)
+        hits = answer.body["products"]
+        more = len(hits) > offset + size
+        return ProductPage(
+            items=[
+                Product(**hit, url=inst.link("product.product", hit["id"]))
+                for hit in hits[offset : offset + size]
+            ],
+            offset=offset,
+            limit=size,
+            has_more=more,
+            next_offset=offset + size if more else None,
+        )
 
     async def forward(
         self,

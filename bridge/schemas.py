@@ -79,6 +79,12 @@ class Product(BaseModel):
     reference: str | None = Field(description="Internal reference (default_code).")
     list_price: float
     url: str
+    currency: str | None = Field(default=None, description="Currency of list_price.")
+    unit: str | None = Field(default=None, description="Unit of measure.")
+    score: float | None = Field(
+        default=None,
+        description="How close to the query, 0 to 1 (spelling-tolerant lookup).",
+    )
 
 
 class Project(BaseModel):
@@ -193,6 +199,10 @@ class QuotationResult(BaseModel):
     sale_order_name: str | None = None
     amount_total: float | None = None
     currency: str | None = None
+    portal_url: str | None = Field(
+        default=None,
+        description="The customer's link to the quotation, to read out or text.",
+    )
     steps: dict[str, Any] = Field(default_factory=dict)
     urls: dict[str, Any] = Field(default_factory=dict)
 

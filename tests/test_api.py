@@ -439,3 +439,23 @@ def test_bodies_over_the_bridges_own_limit_get_the_same_answer(
             "error": "payload_too_large",
             "message": "The body must be at most 1024 bytes.",
         }
+
+
+def test_product_lookup_route_passes_the_addons_hits_and_errors(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    app = create_app(make_settings(fake_odoo, tmp_path))
+    # Leaving serve_app runs the lifespan's end, which flushes the audit log.
+    with serve_app(app) as url, client_for(url) as http:
+        found = http.get("/mcp_quotation/v1/products", params={"q": "robot pdu kety"})
+        invalid = http.get("/mcp_quotation/v1/products", params={"limit": "0"})
+    assert found.status_code == 200, found.text
+    best = found.json()["products"][0]
+    assert (best["name"], best["reference"]) == ("Robot PUDU KettyBot", "PUDU-KB")
+    assert invalid.status_code == 422
+    assert {e["field"] for e in invalid.json()["errors"]} == {"q", "limit"}
+    documents = [d for d in audit_documents(tmp_path) if d["kind"] == "rest"]
+    looked_up, refused = sorted(documents, key=lambda d: d["time"])
+    assert looked_up["name"] == "GET /mcp_quotation/v1/products"
+    assert looked_up["arguments"] == {"q": "robot pdu kety"}
+    assert (refused["status_code"], refused["outcome"]) == (422, "error")

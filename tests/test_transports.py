@@ -133,7 +133,8 @@ async def test_legacy_sse_clients_connect_at_mcp_sse(bridge_url: str) -> None:
         tools = await client.list_tools()
         found = await client.call_tool("search_products", {"query": "PUDU-KB"})
     assert "create_quotation" in {t.name for t in tools.tools}
-    assert products(found) == ["Robot PUDU KettyBot"]
+    # The exact reference first; the other robot's is one letter away.
+    assert products(found)[0] == "Robot PUDU KettyBot"
 
 
 @pytest.mark.anyio

@@ -84,7 +84,8 @@ async def search_contacts(params: SearchContacts, call: ToolCall) -> PartnerPage
 
 @tools.tool(SearchProducts, READ, "Search products")
 async def search_products(params: SearchProducts, call: ToolCall) -> ProductPage:
-    """Find products by name or internal reference, e.g. 'Robot PUDU' -> id,
-    name, reference and list price. Use the id as product_id in
-    create_quotation."""
-    return await call.service.search_products(params)
+    """Find products by name, internal reference or barcode, as a person says
+    or misspells them ('dsk combinaton' finds 'Desk Combination'): the best
+    matches first, each with id, name, reference, list price, currency and
+    unit. Use the id as product_id in create_quotation."""
+    return await call.quotations.search_products(params)

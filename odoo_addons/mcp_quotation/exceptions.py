@@ -1,6 +1,11 @@
 import logging
 
+from werkzeug.exceptions import Unauthorized
+
 from odoo.exceptions import ValidationError
+
+from .tools.elevenlabs import BAD_SIGNATURE_MESSAGE
+from .tools.lookup import LOOKUP_INVALID_MESSAGE
 
 
 class QuotationValidationError(ValidationError):
@@ -16,3 +21,15 @@ class QuotationValidationError(ValidationError):
         super().__init__(f"Invalid quotation request: {message}")
         # JSON-2 callers receive ``args`` as the error's ``arguments``.
         self.args = (self.args[0], errors)
+
+
+class InvalidLookup(QuotationValidationError):
+    """A product lookup's bad query parameters."""
+
+    api_message = LOOKUP_INVALID_MESSAGE
+
+
+class InvalidSignature(Unauthorized):
+    """A webhook call that its sender's signature does not authenticate."""
+
+    description = BAD_SIGNATURE_MESSAGE

@@ -5,14 +5,27 @@ keeps ``job.py`` beside its model): the model runs it in a savepoint and turns
 its outcome into the request's state.
 """
 
+import logging
+
 from markupsafe import Markup
 
+from odoo.exceptions import UserError
 from odoo.fields import Command
 
 from .addon_records import processing_cron
 
+_logger = logging.getLogger(__name__)
+
 # The result's ``steps`` keys, in flow order.
-STEPS = ("partner", "salesperson", "lead", "opportunity", "sale_order", "products")
+STEPS = (
+    "partner",
+    "salesperson",
+    "lead",
+    "opportunity",
+    "sale_order",
+    "products",
+    "sent",
+)
 
 
 class QuotationFlow:
@@ -50,6 +63,9 @@ class QuotationFlow:
         self._create_sale_order()
         self._begin("posting notes")
         self._post_notes()
+        if self.request.send_quotation:
+            self._begin("sending the quotation")
+            self._send_quotation()
 
     def _find_or_create_partner(self):
         request = self.request
@@ -186,6 +202,8 @@ class QuotationFlow:
                 "order_line": order_lines,
             }
         )
+        # The portal link in the status document needs the order's token.
+        order._portal_ensure_token()
         self.order = order
         self.steps["sale_order"] = f"Quotation: {order.name} (ID: {order.id})"
         self.steps["products"] = "; ".join(
@@ -201,3 +219,34 @@ class QuotationFlow:
         }
         self.opportunity._message_log(body=body)
         self.order._message_log(body=body)
+
+    def _send_quotation(self):
+        """Email the quotation with Odoo's own template, through the mail queue.
+
+        The quotation stands even when it cannot be sent (no PDF renderer, no
+        template): the step says why, on the request and on the order.
+        """
+        order = self.order
+        try:
+            with self.env.cr.savepoint():
+                order.with_context(
+                    mark_so_as_sent=True, mail_notify_force_send=False
+                ).message_post_with_source(
+                    order._find_mail_template(),
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                    email_layout_xmlid=(
+                        "mail.mail_notification_layout_with_responsible_signature"
+                    ),
+                    author_id=(
+                        order.user_id.partner_id or self.env.company.partner_id
+                    ).id,
+                )
+        except UserError as error:
+            _logger.warning(
+                "Quotation %s was not emailed: %s", order.name, error.args[0]
+            )
+            self.steps["sent"] = f"Not emailed: {error.args[0]}"
+            order._message_log(body=self.env._("Not emailed: %s", error.args[0]))
+            return
+        self.steps["sent"] = f"Quotation emailed to {self.partner.email}"

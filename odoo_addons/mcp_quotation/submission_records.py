@@ -6,11 +6,19 @@ problem is a ``{field, message}`` error, as ``tools.payload`` reports them.
 
 from odoo.fields import Domain
 
+from .tools.lookup import clear_best, describe_candidates
 from .tools.payload import field_error
+
+# How many candidates an ambiguous product_ref's error lists.
+CANDIDATES = 5
 
 
 def resolve_lines(env, lines):
-    """Return ``(line values, errors)``, each product found by id or reference."""
+    """Return ``(line values, errors)``, each product found by id or reference.
+
+    A reference is an internal reference or a name, exact (case-insensitive),
+    else as the product lookup finds it.
+    """
     Product = env["product.product"].sudo()
     sellable = Domain("sale_ok", "=", True) & Domain(
         "company_id", "in", [False, env.company.id]
@@ -35,13 +43,20 @@ def resolve_lines(env, lines):
                 sellable & Domain("default_code", "=ilike", ref), limit=2
             ) or Product.search(sellable & Domain("name", "=ilike", ref), limit=2)
             if len(product) != 1:
-                message = (
-                    f"several products match {ref!r}; use a product id"
-                    if product
-                    else f"no sellable product matches {ref!r}"
-                )
-                errors.append(field_error(f"{prefix}product_ref", message))
-                continue
+                # Not one exact match: the spoken-name matcher decides, when
+                # one of its hits clearly stands out.
+                hits = Product._mcp_lookup(ref, CANDIDATES)
+                best = None if product else clear_best(hits)
+                if not best:
+                    message = (
+                        f"{ref!r} matches several products; give the product_id "
+                        f"of one of: {describe_candidates(hits)}"
+                        if hits
+                        else f"no sellable product matches {ref!r}"
+                    )
+                    errors.append(field_error(f"{prefix}product_ref", message))
+                    continue
+                product = Product.browse(best["id"])
         price = line["price_unit"]
         resolved.append(
             {

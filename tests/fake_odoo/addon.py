@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
+import sys
+import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -27,27 +29,33 @@ LEGACY_STATUS_PATH = "/api/quotation/status"
 # Paths under which the addon answers its own errors (404, 405) in JSON.
 API_PREFIXES = ("/mcp_quotation/", LEGACY_SUBMIT_PATH, LEGACY_STATUS_PATH)
 MAX_BODY_BYTES = 64 * 1024
-# The addon's own validation, plain Python, loaded by path: the fake refuses
-# and accepts exactly what the addon does, aliases and secret keys included.
-PAYLOAD_MODULE = (
-    Path(__file__).resolve().parents[2]
-    / "odoo_addons"
-    / "mcp_quotation"
-    / "tools"
-    / "payload.py"
-)
+# The addon's own rules, plain Python, loaded by path as a package of their
+# own: the fake refuses and accepts exactly what the addon does (aliases,
+# secret keys, lookup parameters).
+ADDON_TOOLS = Path(__file__).resolve().parents[2] / "odoo_addons/mcp_quotation/tools"
 
 
-def _load_payload_rules() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("addon_payload", PAYLOAD_MODULE)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {PAYLOAD_MODULE}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _load_addon_tools() -> str:
+    name = "mcp_quotation_tools"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name,
+            ADDON_TOOLS / "__init__.py",
+            submodule_search_locations=[str(ADDON_TOOLS)],
+        )
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {ADDON_TOOLS}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return name
 
 
-payload_rules = _load_payload_rules()
+ADDON_TOOLS_PACKAGE = _load_addon_tools()
+payload_rules = importlib.import_module(f"{ADDON_TOOLS_PACKAGE}.payload")
+lookup_rules = importlib.import_module(f"{ADDON_TOOLS_PACKAGE}.lookup")
+# pg_trgm's threshold, as the addon sets it.
+MIN_SIMILARITY = 0.3
 PROGRESS = {
     "queued": "Waiting in the queue",
     "processing": "Creating the sale order",
@@ -136,6 +144,7 @@ class AddonRoutes:
         submit = _OneMethod("POST", self.create_quotation)
         status = _OneMethod("GET", self.quotation_status)
         return [
+            Route(lookup_rules.PRODUCTS_PATH, _OneMethod("GET", self.lookup_products)),
             Route(API_PATH, submit),
             Route(LEGACY_SUBMIT_PATH, submit),
             Route(API_PATH + "/{tracking_id}", status),
@@ -155,10 +164,25 @@ class AddonRoutes:
             return found["id"], {}
         ref = line.get("product_ref")
         if ref:
-            for product in products.values():
-                if ref in (product["default_code"], product["name"]):
-                    return product["id"], {}
-            return None, _error(f"{where}product_ref", f"Unknown product {ref!r}")
+            exact = [
+                product["id"]
+                for product in products.values()
+                if ref.lower()
+                in (
+                    (product["default_code"] or "").lower(),
+                    (product["name"] or "").lower(),
+                )
+            ]
+            hits = self._rank(ref, 5)
+            best = None if exact else lookup_rules.clear_best(hits)
+            if len(exact) == 1 or best:
+                return exact[0] if exact else best["id"], {}
+            if not hits:
+                message = f"no sellable product matches {ref!r}"
+            else:
+                candidates = lookup_rules.describe_candidates(hits)
+                message = f"{ref!r} matches several products; one of: {candidates}"
+            return None, _error(f"{where}product_ref", message)
         return None, _error(
             f"{where}product_id", "product_id or product_ref is required"
         )
@@ -185,6 +209,46 @@ class AddonRoutes:
             "message": "Quotation request queued.",
             "estimated_time": "10-30 seconds",
         }
+
+    def _rank(self, words: str, limit: int) -> list[dict[str, Any]]:
+        """The addon's lookup hits for ``words``, best first."""
+        products = self.data["product.product"]
+        ranked = []
+        for product in products.values():
+            name = product["name"] or ""
+            score = max(
+                word_similarity(words, name),
+                similarity(words, product["default_code"] or ""),
+            )
+            if score >= MIN_SIMILARITY:
+                ranked.append((-score, -similarity(words, name), product["id"]))
+        return [
+            {
+                "id": product_id,
+                "name": products[product_id]["name"],
+                "reference": products[product_id]["default_code"] or None,
+                "list_price": float(products[product_id]["list_price"] or 0),
+                "currency": "USD",
+                "unit": "Units",
+                "score": round(-score, 3),
+            }
+            for score, _tiebreak, product_id in sorted(ranked)[:limit]
+        ]
+
+    async def lookup_products(self, request: Request) -> Response:
+        """The products nearest to the words ``q``, as the addon's matcher ranks."""
+        self._record_request(request, None)
+        if self._user(request) is None:
+            return _unauthorized()
+        (words, limit), errors = lookup_rules.parse_lookup(dict(request.query_params))
+        if errors:
+            return addon_error(
+                422,
+                "validation_error",
+                lookup_rules.LOOKUP_INVALID_MESSAGE,
+                errors=errors,
+            )
+        return JSONResponse({"query": words, "products": self._rank(words, limit)})
 
     async def create_quotation(self, request: Request) -> Response:
         """Store a request and answer at once with its tracking id."""
@@ -266,6 +330,7 @@ class AddonRoutes:
             "currency": "USD",
             "user_id": 2,
             "user_name": "Mitchell Admin",
+            "portal_url": f"{self.url}/my/orders/{order}?access_token=fake-{order}",
             "steps": {
                 "partner": "found",
                 "salesperson": "least loaded",
@@ -311,6 +376,36 @@ class AddonRoutes:
                 "completed_at": datetime.now(UTC).isoformat() if ended else None,
             }
         )
+
+
+def _trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams: lower-case words, unaccented, padded '  w '."""
+    plain = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    grams: set[str] = set()
+    for word in re.findall(r"[^\W_]+", plain):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity(): shared trigrams over all trigrams."""
+    first, second = _trigrams(a), _trigrams(b)
+    return len(first & second) / len(first | second) if first | second else 0.0
+
+
+def word_similarity(words: str, text: str) -> float:
+    """Like pg_trgm's word_similarity(): ``words`` against its best run in ``text``."""
+    runs = re.findall(r"[^\W_]+", text)
+    return max(
+        (
+            similarity(words, " ".join(runs[start:end]))
+            for start in range(len(runs))
+            for end in range(start + 1, len(runs) + 1)
+        ),
+        default=0.0,
+    )
 
 
 def _unauthorized() -> JSONResponse:

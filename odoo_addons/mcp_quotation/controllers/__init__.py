@@ -1,1 +1,1 @@
-from . import mcp_quotation
+from . import mcp_quotation, voice

@@ -13,10 +13,10 @@ from odoo.http import request
 from ..tools.api import (
     API_PATH,
     BAD_JSON_MESSAGE,
-    BODY_TOO_LARGE_MESSAGE,
     LEGACY_STATUS_PATH,
     LEGACY_SUBMIT_PATH,
     MAX_BODY_BYTES,
+    body_too_large_message,
 )
 
 
@@ -28,15 +28,15 @@ def require_method(method):
         raise MethodNotAllowed(valid_methods=[method])
 
 
-def read_body(httprequest):
-    """The request's body, refused above ``MAX_BODY_BYTES`` before it is parsed."""
-    if (httprequest.content_length or 0) <= MAX_BODY_BYTES:
+def read_body(httprequest, limit=MAX_BODY_BYTES):
+    """The request's body, refused above ``limit`` bytes before it is parsed."""
+    if (httprequest.content_length or 0) <= limit:
         # Cached: Odoo re-runs the whole handler after a concurrency error.
         raw = httprequest.get_data()
         # A chunked body has no Content-Length, so measure what was read too.
-        if len(raw) <= MAX_BODY_BYTES:
+        if len(raw) <= limit:
             return raw
-    raise RequestEntityTooLarge(BODY_TOO_LARGE_MESSAGE)
+    raise RequestEntityTooLarge(body_too_large_message(limit))
 
 
 class McpQuotationController(http.Controller):

@@ -1,5 +1,7 @@
 from . import (
     ir_http,
+    product_product,
+    quotation_call_event,
     quotation_request,
     quotation_request_audit,
     quotation_request_line,

@@ -6,7 +6,7 @@ from odoo import models
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.http import request
 
-from ..exceptions import QuotationValidationError
+from ..exceptions import InvalidSignature, QuotationValidationError
 from ..tools.api import (
     ERROR_CODES,
     FORBIDDEN_MESSAGE,
@@ -29,6 +29,9 @@ class IrHttp(models.AbstractModel):
         if not is_api_path(request.httprequest.path):
             return super()._handle_error(exception)
         code = getattr(exception, "code", None)
+        if isinstance(exception, InvalidSignature):
+            # Signed by its sender, not an Odoo API key: no Bearer challenge.
+            return json_error(401, exception.description)
         if isinstance(exception, HTTPException) and code == 401:
             response = json_error(401, UNAUTHORIZED_MESSAGE)
             response.headers["WWW-Authenticate"] = "Bearer"
@@ -39,7 +42,8 @@ class IrHttp(models.AbstractModel):
                 response.headers["Allow"] = ", ".join(exception.valid_methods)
             return response
         if isinstance(exception, QuotationValidationError):
-            return json_error(422, VALIDATION_MESSAGE, errors=exception.errors)
+            message = getattr(exception, "api_message", VALIDATION_MESSAGE)
+            return json_error(422, message, errors=exception.errors)
         if isinstance(exception, (AccessDenied, AccessError)):
             return json_error(403, FORBIDDEN_MESSAGE)
         _logger.exception("Quotation API error on %s", request.httprequest.path)

@@ -95,6 +95,9 @@ class QuotationRequest(models.Model):
     requested_team_id = fields.Many2one("crm.team", string="Requested Sales Team")
     line_ids = fields.One2many("quotation.request.line", "request_id", string="Lines")
     payload = fields.Json(readonly=True, copy=False, help="The body as received.")
+    send_quotation = fields.Boolean(
+        readonly=True, help="Email the quotation to the customer once it exists."
+    )
 
     # Queue
     state = fields.Selection(
@@ -280,6 +283,7 @@ class QuotationRequest(models.Model):
             "idempotency_key": values["idempotency_key"],
             "source": values["source"],
             "source_ref": values["source_ref"],
+            "send_quotation": values["send_quotation"],
             "payload": strip_secrets(payload),
             "line_ids": [Command.create(line) for line in lines],
         }
@@ -367,6 +371,10 @@ class QuotationRequest(models.Model):
             "currency": order.currency_id.name,
             "user_id": self.user_id.id or None,
             "user_name": self.user_id.name or None,
+            # The customer's own link (with its access token) to read out or text.
+            "portal_url": f"{order.get_base_url()}{order.get_portal_url()}"
+            if order.access_token
+            else None,
             # jsonb does not keep key order; callers read the steps in flow order.
             "steps": {
                 step: self.steps[step] for step in STEPS if step in (self.steps or {})
@@ -579,6 +587,8 @@ class QuotationRequest(models.Model):
                 request.with_company(request.company_id)._run_flow()
             if not Cron._commit_progress(1):
                 break
-        # Any remaining requests make the cron run again straight away.
-        Cron._commit_progress(remaining=self.search_count(queued))
+        # Calls are attached once their requests have ended, so after these.
+        calls_left = self.env["quotation.call.event"]._process_pending()
+        # Any remaining requests or calls make the cron run again straight away.
+        Cron._commit_progress(remaining=self.search_count(queued) + calls_left)
         self.env["quotation.request.audit"]._trigger_shipping()

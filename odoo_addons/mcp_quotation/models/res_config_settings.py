@@ -59,3 +59,23 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=param_key("log_folder"),
         help="Used when no bucket is set. Empty: a folder in Odoo's data directory.",
     )
+    mcp_quotation_elevenlabs_webhook_secret = fields.Char(
+        string="Post-call Webhook Secret",
+        config_parameter=param_key("elevenlabs_webhook_secret"),
+        help="The HMAC secret ElevenLabs shows when the post-call webhook is "
+        "created; events not signed with it are refused.",
+    )
+    mcp_quotation_call_lead_for_unmatched = fields.Boolean(
+        string="Calls Without a Quotation Become Leads",
+        config_parameter=param_key("call_lead_for_unmatched"),
+        help="A call that created no quotation request becomes a lead with its "
+        "transcript.",
+    )
+
+    def action_download_elevenlabs_tools(self):
+        """Download the voice agent's server tools for ElevenLabs."""
+        return {
+            "type": "ir.actions.act_url",
+            "url": "/mcp_quotation/elevenlabs/tools.json",
+            "target": "download",
+        }

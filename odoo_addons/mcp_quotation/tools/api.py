@@ -31,7 +31,13 @@ UNAUTHORIZED_MESSAGE = "A valid Odoo API key is required: Authorization: Bearer 
 FORBIDDEN_MESSAGE = "This API key's user may not do that."
 INTERNAL_ERROR_MESSAGE = "Internal error; nothing was stored."
 BAD_JSON_MESSAGE = "The body is not valid JSON."
-BODY_TOO_LARGE_MESSAGE = f"The body must be at most {MAX_BODY_BYTES} bytes."
+
+
+def body_too_large_message(limit):
+    return f"The body must be at most {limit} bytes."
+
+
+BODY_TOO_LARGE_MESSAGE = body_too_large_message(MAX_BODY_BYTES)
 VALIDATION_MESSAGE = "The quotation request is invalid; nothing was stored."
 
 

@@ -39,6 +39,7 @@ REQUEST_FIELDS = (
     "idempotency_key",
     "source",
     "source_ref",
+    "send_quotation",
 )
 LINE_FIELDS = ("product_id", "product_ref", "product_qty", "product_price")
 # Odoo's own names for a line's quantity and price, as its order lines and
@@ -81,6 +82,17 @@ def _text(body, field, errors, *, required=False, max_length=MAX_NAME_LENGTH):
         errors.append(field_error(field, "must not be blank"))
     elif len(value) > max_length:
         errors.append(field_error(field, f"must be at most {max_length} characters"))
+    return value
+
+
+def _flag(body, field, errors):
+    """An optional boolean; null and absent mean false."""
+    value = body.get(field)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        errors.append(field_error(field, "must be true or false"))
+        return False
     return value
 
 
@@ -274,5 +286,6 @@ def parse_payload(body, *, idempotency_key=None, default_source="webhook"):
         "idempotency_key": key if isinstance(key, str) else None,
         "source": source,
         "source_ref": _text(body, "source_ref", errors),
+        "send_quotation": _flag(body, "send_quotation", errors),
     }
     return request, errors

@@ -1,0 +1,76 @@
+import json
+
+from werkzeug.exceptions import BadRequest
+
+from odoo import http
+from odoo.exceptions import AccessError
+from odoo.http import content_disposition, request
+
+from ..exceptions import InvalidLookup
+from ..tools.elevenlabs import (
+    MAX_EVENT_BYTES,
+    POST_CALL_PATH,
+    SIGNATURE_HEADER,
+    tool_definitions,
+)
+from ..tools.lookup import PRODUCTS_PATH, parse_lookup
+from .mcp_quotation import read_body, require_method
+
+TOOLS_EXPORT_PATH = "/mcp_quotation/elevenlabs/tools.json"
+
+
+class VoiceController(http.Controller):
+    @http.route(
+        PRODUCTS_PATH,
+        type="http",
+        auth="bearer",
+        csrf=False,
+        readonly=True,
+        save_session=False,
+    )
+    def lookup_products(self, **args):
+        """The sellable products nearest to the words ``q``, best first."""
+        require_method("GET")
+        (words, limit), errors = parse_lookup(args)
+        if errors:
+            raise InvalidLookup(errors)
+        products = request.env["product.product"]._mcp_lookup(words, limit)
+        return request.make_json_response({"query": words, "products": products})
+
+    @http.route(
+        POST_CALL_PATH,
+        type="http",
+        auth="public",
+        csrf=False,
+        save_session=False,
+    )
+    def elevenlabs_post_call(self):
+        """Store a signed ElevenLabs post-call event; the cron attaches it."""
+        require_method("POST")
+        body = read_body(request.httprequest, MAX_EVENT_BYTES)
+        try:
+            answer = request.env["quotation.call.event"].receive_post_call(
+                body, request.httprequest.headers.get(SIGNATURE_HEADER)
+            )
+        except ValueError as error:
+            raise BadRequest(str(error)) from error
+        return request.make_json_response(answer)
+
+    @http.route(TOOLS_EXPORT_PATH, type="http", auth="user", readonly=True)
+    def elevenlabs_tools(self):
+        """The agent's server tools for ElevenLabs, as a JSON download."""
+        if not request.env.user.has_group("mcp_quotation.mcp_quotation_group_manager"):
+            raise AccessError(
+                request.env._(
+                    "Only Quotation Requests administrators may export the tools."
+                )
+            )
+        base_url = request.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        document = json.dumps(tool_definitions(base_url), indent=2)
+        return request.make_response(
+            document,
+            headers=[
+                ("Content-Type", "application/json"),
+                ("Content-Disposition", content_disposition("elevenlabs-tools.json")),
+            ],
+        )

@@ -1,0 +1,272 @@
+"""ElevenLabs: the post-call webhook's signature and event, and the agent's tools.
+
+Plain Python, no ORM import. The signature is ElevenLabs' ``ElevenLabs-Signature:
+t=<unix time>,v0=<hex HMAC-SHA256 of "<t>.<raw body>">``; the tool definitions
+are ElevenLabs tools-API documents (``POST /v1/convai/tools`` takes each one),
+of the shape its Python SDK declares (``ToolRequestModel``,
+``WebhookToolApiSchemaConfigInput``, ``LiteralJsonSchemaProperty``).
+"""
+
+import hashlib
+import hmac
+import json
+
+from .lookup import DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH, PRODUCTS_PATH
+from .payload import LINE_FIELDS, MAX_LINES, REQUEST_FIELDS
+
+POST_CALL_PATH = "/mcp_quotation/v1/elevenlabs/post-call"
+SIGNATURE_HEADER = "ElevenLabs-Signature"
+# ElevenLabs' own handlers accept a signature for 30 minutes.
+MAX_SIGNATURE_AGE = 30 * 60
+# Transcripts are large, audio is larger: the audio event is not accepted.
+MAX_EVENT_BYTES = 4 * 1024 * 1024
+TRANSCRIPTION_EVENT = "post_call_transcription"
+BAD_SIGNATURE_MESSAGE = (
+    "A valid ElevenLabs-Signature header is required: t=<unix time>,v0=<hex "
+    "HMAC-SHA256 of '<t>.<body>'> with the webhook secret, at most 30 minutes old."
+)
+ROLES = {"agent": "Agent", "user": "Caller"}
+
+# The agent's Odoo API key, as the secret an ElevenLabs workspace keeps it in.
+API_KEY_SECRET_PLACEHOLDER = "REPLACE_WITH_THE_SECRET_ID_OF_YOUR_ODOO_API_KEY"
+TOOL_TIMEOUT_SECONDS = 20
+
+
+def signature_problem(header, body, secret, now):
+    """Why ``header`` does not sign ``body`` at ``now``; None when it does."""
+    if not secret:
+        return "no webhook secret is configured"
+    parts = dict(
+        part.strip().split("=", 1) for part in (header or "").split(",") if "=" in part
+    )
+    timestamp, signature = parts.get("t", ""), parts.get("v0", "")
+    if not timestamp.isdigit() or not signature:
+        return "missing or malformed signature"
+    if abs(now - int(timestamp)) > MAX_SIGNATURE_AGE:
+        return "signature timestamp too old"
+    expected = hmac.new(
+        secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        return "signature does not match"
+    return None
+
+
+def sign(body, secret, timestamp):
+    """The ``ElevenLabs-Signature`` header value ElevenLabs sends for ``body``."""
+    digest = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    return f"t={timestamp},v0={digest}"
+
+
+def parse_event(body):
+    """``(event, problem)``: type, conversation and data of a post-call event."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None, "The body is not valid JSON."
+    if not isinstance(document, dict) or not isinstance(document.get("type"), str):
+        return None, "The body must be an ElevenLabs event: {type, data, ...}."
+    data = document.get("data")
+    data = data if isinstance(data, dict) else {}
+    conversation_id = data.get("conversation_id")
+    if document["type"] == TRANSCRIPTION_EVENT and not (
+        isinstance(conversation_id, str) and conversation_id.strip()
+    ):
+        return None, "data.conversation_id is required."
+    return {
+        "type": document["type"],
+        "conversation_id": (conversation_id or "").strip(),
+        "agent_id": str(data.get("agent_id") or ""),
+        "event_timestamp": document.get("event_timestamp"),
+        "document": document,
+    }, None
+
+
+def call_facts(data):
+    """Summary, duration, evaluation and caller of a transcription's ``data``."""
+    analysis = data.get("analysis") or {}
+    metadata = data.get("metadata") or {}
+    phone_call = metadata.get("phone_call") or {}
+    evaluations = analysis.get("evaluation_criteria_results") or {}
+    return {
+        "summary": analysis.get("transcript_summary") or "",
+        "title": analysis.get("call_summary_title") or "",
+        "duration": metadata.get("call_duration_secs"),
+        "successful": analysis.get("call_successful") or "",
+        "evaluations": [
+            {
+                "criterion": key,
+                "result": (item or {}).get("result") or "",
+                "rationale": (item or {}).get("rationale") or "",
+            }
+            for key, item in sorted(evaluations.items())
+        ],
+        "phone": phone_call.get("external_number") or "",
+    }
+
+
+def transcript_lines(data):
+    """``(time, speaker, text)`` for each turn of a transcription's ``data``."""
+    lines = []
+    for turn in data.get("transcript") or []:
+        if not isinstance(turn, dict) or not turn.get("message"):
+            continue
+        seconds = int(turn.get("time_in_call_secs") or 0)
+        speaker = ROLES.get(turn.get("role"), str(turn.get("role") or "?"))
+        lines.append((f"{seconds // 60}:{seconds % 60:02d}", speaker, turn["message"]))
+    return lines
+
+
+# ----------------------------------------------------------------------
+# Tool export
+# ----------------------------------------------------------------------
+
+LINE_PROPERTIES = {
+    "product_id": (
+        "integer",
+        "The product's id from find_product. Give it, or product_ref.",
+    ),
+    "product_ref": (
+        "string",
+        "The product's internal reference or name as the caller said it, when "
+        "find_product was not used; refused with the candidates if ambiguous.",
+    ),
+    "product_qty": ("number", "Quantity, above 0; 1 when not given."),
+    "product_price": (
+        "number",
+        "Unit price agreed with the caller; leave out to use Odoo's price.",
+    ),
+}
+BODY_PROPERTIES = {
+    "partner_name": ("string", "The customer's company name (required)."),
+    "contact_name": ("string", "The caller's full name."),
+    "email": (
+        "string",
+        "The customer's email address (required); spell it back to the caller.",
+    ),
+    "phone": ("string", "The caller's phone number."),
+    "lead_name": ("string", "A short title for the deal, e.g. '3 desks for Acme'."),
+    "notes": ("string", "Anything the sales team should know from the call."),
+    "user_id": ("integer", "Odoo id of the salesperson; leave out to auto-assign."),
+    "team_id": ("integer", "Odoo id of the sales team; leave out for the default."),
+    "idempotency_key": (
+        "string",
+        "A key unique to this quotation; the same key never creates two.",
+    ),
+    "send_quotation": (
+        "boolean",
+        "true to email the quotation to the customer once it is created.",
+    ),
+}
+# Filled in by ElevenLabs, not by the model: the transcript of the call later
+# finds the quotation by this conversation id.
+CONVERSATION_VARIABLE = "system__conversation_id"
+# Accepted by the route, but not for an agent: the source is the webhook's own.
+NOT_EXPORTED = {"source"}
+
+
+def _literal(kind, description):
+    return {"type": kind, "description": description}
+
+
+def _request_body_schema():
+    line = {
+        "type": "object",
+        "description": "One product of the quotation.",
+        "required": [],
+        "properties": {name: _literal(*LINE_PROPERTIES[name]) for name in LINE_FIELDS},
+    }
+    special = {
+        "lines": {
+            "type": "array",
+            "description": f"The products, 1 to {MAX_LINES}.",
+            "items": line,
+        },
+        "source_ref": {"type": "string", "dynamic_variable": CONVERSATION_VARIABLE},
+    }
+    properties = {
+        name: special.get(name) or _literal(*BODY_PROPERTIES[name])
+        for name in REQUEST_FIELDS
+        if name not in NOT_EXPORTED
+    }
+    return {
+        "type": "object",
+        "description": "The quotation request.",
+        "required": ["partner_name", "email", "lines"],
+        "properties": properties,
+    }
+
+
+def tool_definitions(base_url):
+    """The agent's server tools as ElevenLabs tools-API documents."""
+    headers = {"Authorization": {"secret_id": API_KEY_SECRET_PLACEHOLDER}}
+    base_url = base_url.rstrip("/")
+    quotations = f"{base_url}/mcp_quotation/v1/quotations"
+
+    def tool(name, description, api_schema):
+        return {
+            "tool_config": {
+                "type": "webhook",
+                "name": name,
+                "description": description,
+                "response_timeout_secs": TOOL_TIMEOUT_SECONDS,
+                "api_schema": {**api_schema, "request_headers": headers},
+            }
+        }
+
+    return [
+        tool(
+            "find_product",
+            "Find products in Odoo by the words the caller used, misspelled "
+            "or not. Returns the best matches first, each with id, name, "
+            "reference, list_price, currency and unit. Use the id as "
+            "product_id in create_quotation.",
+            {
+                "url": f"{base_url}{PRODUCTS_PATH}",
+                "method": "GET",
+                "query_params_schema": {
+                    "properties": {
+                        "q": _literal(
+                            "string",
+                            "The product as the caller said it, e.g. 'desk "
+                            f"combination' (at most {MAX_QUERY_LENGTH} characters).",
+                        ),
+                        "limit": _literal(
+                            "integer",
+                            f"How many matches, 1 to {MAX_LIMIT}; {DEFAULT_LIMIT} "
+                            "when not given.",
+                        ),
+                    },
+                    "required": ["q"],
+                },
+            },
+        ),
+        tool(
+            "create_quotation",
+            "Create a quotation in Odoo for the caller's company. Answers at "
+            "once with a tracking_id; the quotation is ready a few seconds later "
+            "(get_quotation_status). Errors list each wrong field.",
+            {
+                "url": quotations,
+                "method": "POST",
+                "request_body_schema": _request_body_schema(),
+            },
+        ),
+        tool(
+            "get_quotation_status",
+            "The state of a quotation created with create_quotation: queued, "
+            "processing, completed (with the quotation's name, total and the "
+            "customer's portal_url) or failed (with the error).",
+            {
+                "url": f"{quotations}/{{tracking_id}}",
+                "method": "GET",
+                "path_params_schema": {
+                    "tracking_id": _literal(
+                        "string", "The tracking_id create_quotation answered."
+                    )
+                },
+            },
+        ),
+    ]
