@@ -274,7 +274,7 @@ class AddonQuotations:
         if inst.config.api_key is None:
             return await self._service.search_products(params)
         # The service's own page-size rule, as for every other listing.
-        size = self._service._limit(params.limit)
+        size = self._service.page_size(params.limit)
         offset = max(0, params.offset)
         query = urlencode(
             {"q": params.query, "limit": min(offset + size + 1, LOOKUP_MAX_LIMIT)}

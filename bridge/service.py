@@ -179,7 +179,8 @@ class OdooService:
 
     # -- helpers ----------------------------------------------------------------
 
-    def _limit(self, limit: int | None) -> int:
+    def page_size(self, limit: int | None) -> int:
+        """The rows of a page: the caller's `limit` within the configured bounds."""
         if limit is None:
             return self.settings.default_page_size
         return max(1, min(limit, self.settings.max_page_size))
@@ -202,7 +203,7 @@ class OdooService:
         count_limit=1 stops it from running a search_count.
         """
         inst = self.resolve(params.instance, write=False)
-        size = self._limit(params.limit)
+        size = self.page_size(params.limit)
         offset = max(0, params.offset)
         client = await inst.client()
         if specification is None:
