@@ -65,9 +65,15 @@ ensure_postgres() {
     if [ ! -e "$data_dir/PG_VERSION" ]; then
         "${run_as[@]}" "$bindir/initdb" -D "$data_dir" -U odoo -A trust >/dev/null
     fi
-    "${run_as[@]}" "$bindir/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $(dirname "$data_dir") -c fsync=$fsync" \
-        start >/dev/null
+    if "${run_as[@]}" "$bindir/pg_ctl" -D "$data_dir" status >/dev/null 2>&1; then
+        # A kept cluster left running by a run that was killed: take it over
+        # on its port (the fourth line of postmaster.pid).
+        PGPORT=$(sed -n 4p "$data_dir/postmaster.pid")
+    else
+        "${run_as[@]}" "$bindir/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w \
+            -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $(dirname "$data_dir") -c fsync=$fsync" \
+            start >/dev/null
+    fi
     PG_STOP=("${run_as[@]}" "$bindir/pg_ctl" -D "$data_dir" -m fast stop)
     echo "PostgreSQL: cluster $data_dir on 127.0.0.1:$PGPORT"
 }
