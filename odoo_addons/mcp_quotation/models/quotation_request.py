@@ -157,8 +157,11 @@ class QuotationRequest(models.Model):
     _tracking_id_unique = models.Constraint(
         "UNIQUE(tracking_id)", "A tracking id identifies one request only."
     )
+    # A key is the caller's own: another API key's user reusing it gets a
+    # request of its own, never the first caller's tracking id.
     _idempotency_key_unique = models.Constraint(
-        "UNIQUE(idempotency_key)", "This idempotency key was already used."
+        "UNIQUE(create_uid, idempotency_key)",
+        "This idempotency key was already used.",
     )
     # The queue's look-ups: a state's requests in id order, for the cron and
     # for the wait estimate of every acknowledgement.
@@ -303,7 +306,10 @@ class QuotationRequest(models.Model):
     def _find_by_idempotency_key(self, key):
         if not key:
             return self.browse()
-        return self.sudo().search([("idempotency_key", "=", key)], limit=1)
+        return self.sudo().search(
+            [("idempotency_key", "=", key), ("create_uid", "=", self.env.uid)],
+            limit=1,
+        )
 
     # ------------------------------------------------------------------
     # Documents returned to callers

@@ -97,6 +97,23 @@ class TestSubmit(QuotationCase):
         self.assertEqual(again["tracking_id"], first["tracking_id"])
         self.assertEqual(Request.search_count([("idempotency_key", "=", "call-42")]), 1)
 
+    def test_an_idempotency_key_belongs_to_the_user_who_sent_it(self):
+        """Another user's same key creates its own request, not a replay."""
+        Request = self.env["quotation.request"]
+        first = Request.submit_request(self.payload(), idempotency_key="call-43")
+        caller = new_test_user(
+            self.env, login="caller_b", groups="mcp_quotation.mcp_quotation_group_user"
+        )
+        other = Request.with_user(caller).submit_request(
+            self.payload(), idempotency_key="call-43"
+        )
+        self.assertTrue(other["created"])
+        self.assertNotEqual(other["tracking_id"], first["tracking_id"])
+        self.assertEqual(
+            Request.search([("idempotency_key", "=", "call-43")]).create_uid,
+            self.env.user | caller,
+        )
+
     def test_concurrent_same_key_asks_for_a_retry_instead_of_a_duplicate(self):
         """When another transaction stored the key first, the caller retries."""
         Request = self.env["quotation.request"]
