@@ -12,8 +12,18 @@
         "security/ir.model.access.csv",
         "views/quotation_request_views.xml",
         "views/res_config_settings_views.xml",
+        "views/sale_order_views.xml",
+        "views/crm_lead_views.xml",
         "views/mcp_quotation_menus.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "mcp_quotation/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "mcp_quotation/static/tests/tours/**/*",
+        ],
+    },
 }

@@ -1,8 +1,10 @@
 from . import (
+    crm_lead,
     ir_http,
     quotation_request,
     quotation_request_audit,
     quotation_request_line,
     res_company,
     res_config_settings,
+    sale_order,
 )
