@@ -19,8 +19,9 @@
         "data/ir_cron_data.xml",
     ],
     "assets": {
-        "web.assets_backend": [
-            "mcp_quotation/static/src/**/*",
+        # Graph views are loaded lazily, and so is their subclass.
+        "web.assets_backend_lazy": [
+            "mcp_quotation/static/src/views/**/*",
         ],
         "web.assets_tests": [
             "mcp_quotation/static/tests/tours/**/*",

@@ -108,7 +108,9 @@ class QuotationRequest(models.Model):
     notes = fields.Text()
     requested_user_id = fields.Many2one("res.users", string="Requested Salesperson")
     requested_team_id = fields.Many2one("crm.team", string="Requested Sales Team")
-    line_ids = fields.One2many("quotation.request.line", "request_id", string="Lines")
+    line_ids = fields.One2many(
+        "quotation.request.line", "request_id", string="Lines", copy=True
+    )
     payload = fields.Json(readonly=True, copy=False, help="The body as received.")
     payload_json = fields.Text(string="Payload (JSON)", compute="_compute_payload_json")
 

@@ -5,6 +5,8 @@ from . import (
     test_processing,
     test_recovery,
     test_routes,
+    test_sales_screens,
     test_submit,
+    test_tour,
     test_wait_estimate,
 )
