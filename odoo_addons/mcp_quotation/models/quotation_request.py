@@ -172,8 +172,7 @@ class QuotationRequest(models.Model):
     team_id = fields.Many2one(
         "crm.team", string="Sales Team", readonly=True, copy=False
     )
-    # Indexed: the sales side finds its requests through these, and the
-    # stored total below is recomputed through them when an order changes.
+    # Indexed: the quotation and the opportunity find their request by these.
     opportunity_id = fields.Many2one(
         "crm.lead", readonly=True, copy=False, index="btree_not_null"
     )
@@ -187,20 +186,16 @@ class QuotationRequest(models.Model):
     sale_order_name = fields.Char(
         related="sale_order_id.name", string="Quotation Number"
     )
-    # Stored so that lists sum it and the pivot measures it; it follows the
-    # quotation when the salesperson changes it. Not tracked: the chatter
-    # already says which quotation was made.
+    # Stored so that lists sum it and the pivot measures it, in the company's
+    # currency as Odoo's own sales figures are. Set by the flow: a computed
+    # field would cost the webhook's answer a company and a currency read.
     amount_total = fields.Monetary(
-        related="sale_order_id.amount_total",
         string="Total",
-        store=True,
-        tracking=False,
+        readonly=True,
+        copy=False,
+        help="The quotation's total when it was made, in the company's currency.",
     )
-    # The company's until there is a quotation, so that a list's sum does
-    # not mix requests without a currency with the others.
-    currency_id = fields.Many2one(
-        "res.currency", compute="_compute_currency_id", store=True
-    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
     steps = fields.Json(string="Step Results", readonly=True, copy=False)
     steps_html = fields.Html(string="Steps", compute="_compute_steps_html")
 
@@ -230,13 +225,6 @@ class QuotationRequest(models.Model):
         if any(not request.line_ids for request in self):
             raise ValidationError(
                 self.env._("A quotation request needs a product line.")
-            )
-
-    @api.depends("sale_order_id.currency_id", "company_id.currency_id")
-    def _compute_currency_id(self):
-        for request in self:
-            request.currency_id = (
-                request.sale_order_id.currency_id or request.company_id.currency_id
             )
 
     @api.depends("payload")
@@ -674,6 +662,12 @@ class QuotationRequest(models.Model):
                 "team_id": flow.team.id,
                 "opportunity_id": flow.opportunity.id,
                 "sale_order_id": flow.order.id,
+                "amount_total": flow.order.currency_id._convert(
+                    flow.order.amount_total,
+                    self.currency_id,
+                    self.company_id,
+                    flow.order.date_order,
+                ),
                 "steps": flow.steps,
             }
         )
