@@ -19,9 +19,12 @@
         "data/ir_cron_data.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "mcp_quotation/static/src/views/quotation_request_views.js",
+        ],
         # Graph views are loaded lazily, and so is their subclass.
         "web.assets_backend_lazy": [
-            "mcp_quotation/static/src/views/**/*",
+            "mcp_quotation/static/src/views/graph/**/*",
         ],
         "web.assets_tests": [
             "mcp_quotation/static/tests/tours/**/*",

@@ -46,7 +46,8 @@ STEP_LABELS = {
     "products": "Products",
 }
 # Deleting or duplicating a request that was processed would orphan or repeat
-# its opportunity and quotation: only these may be.
+# its opportunity and quotation: only these may be (the form's and the list's
+# menus offer it only there: static/src/views/quotation_request_views.js).
 UNPROCESSED_STATES = ("queued", "cancelled")
 # A request that fails on one of these is retried later: another transaction
 # held the rows it needed, nothing is wrong with the request itself.
