@@ -24,13 +24,17 @@ registry.category("web_tour.tours").add("mcp_quotation_retry_failed_request", {
             run: "click",
         },
         {
-            content: "Choose another product",
+            content: "Open the list of sellable products",
             trigger: ".o_field_widget[name=line_ids] .o_field_widget[name=product_id] input",
-            run: "edit Serving Tray",
+            run: "click",
         },
         {
+            content: "Choose another product",
             trigger: ".o-autocomplete--dropdown-item:contains('Serving Tray')",
             run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=line_ids] .o_field_widget[name=product_id] input:value(Serving Tray)",
         },
         {
             content: "Retry: the request goes back to the queue",
