@@ -1,7 +1,7 @@
 {
     "name": "MCP Quotation Requests",
     "summary": "Durable queue that turns voice-agent and LLM requests into quotations",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "author": "mcp-odoo",
     "website": "https://github.com/mcp-odoo/mcp-odoo",

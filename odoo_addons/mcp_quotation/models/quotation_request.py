@@ -654,6 +654,12 @@ class QuotationRequest(models.Model):
             )
         )
 
+    def _company_total(self, order):
+        """``order``'s total in this request's company currency."""
+        return order.currency_id._convert(
+            order.amount_total, self.currency_id, self.company_id, order.date_order
+        )
+
     def _mark_completed(self, flow):
         self.write(
             {
@@ -663,12 +669,7 @@ class QuotationRequest(models.Model):
                 "team_id": flow.team.id,
                 "opportunity_id": flow.opportunity.id,
                 "sale_order_id": flow.order.id,
-                "amount_total": flow.order.currency_id._convert(
-                    flow.order.amount_total,
-                    self.currency_id,
-                    self.company_id,
-                    flow.order.date_order,
-                ),
+                "amount_total": self._company_total(flow.order),
                 "steps": flow.steps,
             }
         )
