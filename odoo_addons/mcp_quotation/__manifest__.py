@@ -1,7 +1,7 @@
 {
     "name": "MCP Quotation Requests",
     "summary": "Durable queue that turns voice-agent and LLM requests into quotations",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "author": "mcp-odoo",
     "website": "https://github.com/mcp-odoo/mcp-odoo",
@@ -12,8 +12,22 @@
         "security/ir.model.access.csv",
         "views/quotation_request_views.xml",
         "views/res_config_settings_views.xml",
+        "views/sale_order_views.xml",
+        "views/crm_lead_views.xml",
         "views/mcp_quotation_menus.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "mcp_quotation/static/src/views/quotation_request_views.js",
+        ],
+        # Graph views are loaded lazily, and so is their subclass.
+        "web.assets_backend_lazy": [
+            "mcp_quotation/static/src/views/graph/**/*",
+        ],
+        "web.assets_tests": [
+            "mcp_quotation/static/tests/tours/**/*",
+        ],
+    },
 }

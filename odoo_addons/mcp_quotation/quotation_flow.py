@@ -154,7 +154,9 @@ class QuotationFlow:
         request = self.request
         lead = self.env["crm.lead"].create(
             {
-                "name": request.lead_name or f"Quotation request {request.name}",
+                # Named as the pipeline shows it: whose, and what for.
+                "name": f"{request.partner_name} - "
+                f"{request.lead_name or f'Quotation request {request.name}'}",
                 "type": "lead",
                 "partner_id": self.partner.id,
                 "contact_name": request.contact_name or False,
@@ -205,6 +207,14 @@ class QuotationFlow:
         # The portal link in the status document needs the order's token.
         order._portal_ensure_token()
         self.order = order
+        # The opportunity forecasts what its quotation is worth, untaxed, in
+        # the company's currency as Odoo's own revenue figures are.
+        self.opportunity.expected_revenue = order.currency_id._convert(
+            order.amount_untaxed,
+            order.company_id.currency_id,
+            order.company_id,
+            order.date_order,
+        )
         self.steps["sale_order"] = f"Quotation: {order.name} (ID: {order.id})"
         self.steps["products"] = "; ".join(
             f"{line.product_id.display_name} x {line.product_uom_qty:g} at "

@@ -321,8 +321,9 @@ class AddonRoutes:
             "partner_id": 10,
             "partner_name": payload["partner_name"],
             "lead_id": 3000,
-            "lead_name": payload.get("lead_name")
-            or f"Quotation {payload['partner_name']}",
+            # The opportunity is named as the addon's flow names it.
+            "lead_name": f"{payload['partner_name']} - "
+            f"{payload.get('lead_name') or f'Quotation request {quotation.name}'}",
             "opportunity_id": 3000,
             "sale_order_id": order,
             "sale_order_name": f"S{order:05d}",

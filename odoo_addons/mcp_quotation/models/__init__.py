@@ -1,4 +1,5 @@
 from . import (
+    crm_lead,
     ir_http,
     product_product,
     quotation_call_event,
@@ -7,4 +8,5 @@ from . import (
     quotation_request_line,
     res_company,
     res_config_settings,
+    sale_order,
 )

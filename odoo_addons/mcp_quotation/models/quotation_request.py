@@ -17,6 +17,7 @@ from ..exceptions import QuotationValidationError
 from ..quotation_flow import STEPS, QuotationFlow
 from ..submission_records import resolve_lines, sales_assignment_errors
 from ..tools.api import API_PATH
+from ..tools.display import human_duration, pretty_json
 from ..tools.payload import (
     EMAIL_RE,
     normalize_email,
@@ -35,6 +36,19 @@ STATES = [
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
 ]
+# What the sales screens call each step of the flow (``STEPS``).
+STEP_LABELS = {
+    "partner": "Customer",
+    "salesperson": "Salesperson",
+    "lead": "Lead",
+    "opportunity": "Opportunity",
+    "sale_order": "Quotation",
+    "products": "Products",
+}
+# Deleting or duplicating a request that was processed would orphan or repeat
+# its opportunity and quotation: only these may be (the form's and the list's
+# menus offer it only there: static/src/views/quotation_request_views.js).
+UNPROCESSED_STATES = ("queued", "cancelled")
 # A request that fails on one of these is retried later: another transaction
 # held the rows it needed, nothing is wrong with the request itself.
 TRANSIENT_DB_ERRORS = (
@@ -71,10 +85,12 @@ class QuotationRequest(models.Model):
         required=True,
         default="manual",
         readonly=True,
+        copy=False,
     )
     source_ref = fields.Char(
-        string="Source Reference",
+        string="Conversation",
         readonly=True,
+        copy=False,
         help="The caller's own reference, e.g. the voice conversation id.",
     )
     company_id = fields.Many2one(
@@ -93,19 +109,26 @@ class QuotationRequest(models.Model):
     notes = fields.Text()
     requested_user_id = fields.Many2one("res.users", string="Requested Salesperson")
     requested_team_id = fields.Many2one("crm.team", string="Requested Sales Team")
-    line_ids = fields.One2many("quotation.request.line", "request_id", string="Lines")
+    line_ids = fields.One2many(
+        "quotation.request.line", "request_id", string="Lines", copy=True
+    )
     payload = fields.Json(readonly=True, copy=False, help="The body as received.")
     send_quotation = fields.Boolean(
         readonly=True, help="Email the quotation to the customer once it exists."
     )
+    payload_json = fields.Text(string="Payload (JSON)", compute="_compute_payload_json")
 
     # Queue
     state = fields.Selection(
         STATES,
+        string="Status",
         required=True,
         default="queued",
         readonly=True,
         copy=False,
+        tracking=True,
+        # Every column in the kanban, in workflow order, empty ones too.
+        group_expand=True,
     )
     progress = fields.Char(readonly=True, copy=False, default="Queued")
     attempts = fields.Integer(readonly=True, copy=False)
@@ -128,6 +151,9 @@ class QuotationRequest(models.Model):
         aggregator="avg",
         help="How long the last attempt's business flow took.",
     )
+    duration_display = fields.Char(
+        string="Processing Time", compute="_compute_duration_display"
+    )
     turnaround = fields.Float(
         string="Total Time (s)",
         readonly=True,
@@ -135,6 +161,9 @@ class QuotationRequest(models.Model):
         digits=(16, 3),
         aggregator="avg",
         help="From submission until the request ended.",
+    )
+    turnaround_display = fields.Char(
+        string="Total Time", compute="_compute_duration_display"
     )
 
     # Result
@@ -147,12 +176,32 @@ class QuotationRequest(models.Model):
     team_id = fields.Many2one(
         "crm.team", string="Sales Team", readonly=True, copy=False
     )
-    opportunity_id = fields.Many2one("crm.lead", readonly=True, copy=False)
-    sale_order_id = fields.Many2one("sale.order", readonly=True, copy=False)
-    sale_order_name = fields.Char(related="sale_order_id.name", string="Quotation")
-    amount_total = fields.Monetary(related="sale_order_id.amount_total")
-    currency_id = fields.Many2one(related="sale_order_id.currency_id")
-    steps = fields.Json(readonly=True, copy=False)
+    # Indexed: the quotation and the opportunity find their request by these.
+    opportunity_id = fields.Many2one(
+        "crm.lead", readonly=True, copy=False, index="btree_not_null"
+    )
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        string="Quotation",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    sale_order_name = fields.Char(
+        related="sale_order_id.name", string="Quotation Number"
+    )
+    # Stored so that lists sum it and the pivot measures it, in the company's
+    # currency as Odoo's own sales figures are. Set by the flow: a computed
+    # field would cost the webhook's answer a company and a currency read.
+    amount_total = fields.Monetary(
+        string="Total",
+        readonly=True,
+        copy=False,
+        help="The quotation's total when it was made, in the company's currency.",
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    steps = fields.Json(string="Step Results", readonly=True, copy=False)
+    steps_html = fields.Html(string="Steps", compute="_compute_steps_html")
 
     _tracking_id_unique = models.Constraint(
         "UNIQUE(tracking_id)", "A tracking id identifies one request only."
@@ -185,6 +234,34 @@ class QuotationRequest(models.Model):
                 self.env._("A quotation request needs a product line.")
             )
 
+    @api.depends("payload")
+    def _compute_payload_json(self):
+        for request in self:
+            request.payload_json = pretty_json(request.payload)
+
+    @api.depends("duration", "turnaround")
+    def _compute_duration_display(self):
+        for request in self:
+            request.duration_display = human_duration(request.duration)
+            request.turnaround_display = human_duration(request.turnaround)
+
+    @api.depends("steps")
+    def _compute_steps_html(self):
+        for request in self:
+            steps = request.steps or {}
+            items = Markup("").join(
+                Markup(
+                    '<li class="mb-2"><span class="fw-bold">%s</span>'
+                    '<div class="text-muted">%s</div></li>'
+                )
+                % (STEP_LABELS.get(step, step), steps[step])
+                for step in STEPS
+                if step in steps
+            )
+            request.steps_html = (
+                Markup('<ol class="ps-3 mb-0">%s</ol>') % items if items else False
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         # The year in the name is UTC's: the user's own time zone would cost
@@ -197,14 +274,58 @@ class QuotationRequest(models.Model):
         requests._trigger_processing()
         return requests
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_processed(self):
+        if processed := self.filtered(
+            lambda request: request.state not in UNPROCESSED_STATES
+        ):
+            raise UserError(
+                self.env._(
+                    "Only queued or cancelled requests can be deleted; "
+                    "cancel the others instead: %(names)s",
+                    names=", ".join(processed.mapped("name")),
+                )
+            )
+
+    def copy(self, default=None):
+        if processed := self.filtered(
+            lambda request: request.state not in UNPROCESSED_STATES
+        ):
+            raise UserError(
+                self.env._(
+                    "Only queued or cancelled requests can be duplicated; "
+                    "retry a failed one instead: %(names)s",
+                    names=", ".join(processed.mapped("name")),
+                )
+            )
+        return super().copy(default)
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
 
+    def _check_states(self, states, message):
+        """Refuse, naming them, the requests that are in none of ``states``."""
+        if others := self.filtered(lambda request: request.state not in states):
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                message
+                + " "
+                + ", ".join(
+                    f"{request.name} ({labels[request.state]})" for request in others
+                )
+            )
+
+    def _log_action(self, body):
+        # The author is the user who acted: the chatter says who did it.
+        for request in self:
+            request._message_log(body=body)
+
     def action_retry(self):
-        """Put failed requests back in the queue."""
-        if self.filtered(lambda request: request.state != "failed"):
-            raise UserError(self.env._("Only failed requests can be retried."))
+        """Put failed requests back in the queue, the last attempt's times cleared."""
+        self._check_states(
+            ("failed",), self.env._("Only failed requests can be retried:")
+        )
         self.write(
             {
                 "state": "queued",
@@ -212,36 +333,58 @@ class QuotationRequest(models.Model):
                 "error": False,
                 "error_traceback": False,
                 "next_attempt_at": False,
+                "started_at": False,
+                "completed_at": False,
+                "duration": 0.0,
+                "turnaround": 0.0,
             }
         )
+        self._log_action(self.env._("Retry requested."))
         self._trigger_processing()
 
     def action_cancel(self):
-        """Withdraw queued requests."""
-        if self.filtered(lambda request: request.state != "queued"):
-            raise UserError(self.env._("Only queued requests can be cancelled."))
+        """Withdraw queued requests, or dismiss failed ones."""
+        self._check_states(
+            ("queued", "failed"),
+            self.env._("Only queued or failed requests can be cancelled:"),
+        )
         for request in self:
             request.write(request._end_values("cancelled", "Cancelled"))
+        self._log_action(self.env._("Cancelled."))
         self._enqueue_audit()
         self.env["quotation.request.audit"]._trigger_shipping()
 
     def action_process_now(self):
         """Process queued requests now, in this transaction, not in the cron."""
-        if self.filtered(lambda request: request.state != "queued"):
-            raise UserError(self.env._("Only queued requests can be processed."))
+        self._check_states(
+            ("queued",), self.env._("Only queued requests can be processed:")
+        )
+        self._log_action(self.env._("Processing requested."))
         for request in self.sudo().try_lock_for_update():
             request._start_attempt()
             request.with_company(request.company_id)._run_flow()
         self.env["quotation.request.audit"]._trigger_shipping()
 
-    def action_open_sale_order(self):
+    @api.model
+    def _requests_by(self, field, records):
+        """``{record id: its request}`` for the orders or opportunities ``records``."""
+        requests = self.search([(field, "in", records._origin.ids)])
+        return {request[field].id: request for request in requests}
+
+    def _open_record(self, record):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "res_model": "sale.order",
-            "res_id": self.sale_order_id.id,
-            "view_mode": "form",
+            "res_model": record._name,
+            "res_id": record.id,
+            "views": [(False, "form")],
         }
+
+    def action_open_sale_order(self):
+        return self._open_record(self.sale_order_id)
+
+    def action_open_opportunity(self):
+        return self._open_record(self.opportunity_id)
 
     # ------------------------------------------------------------------
     # Submitting (the one entry point for the webhook and the bridge)
@@ -433,9 +576,11 @@ class QuotationRequest(models.Model):
 
     def _start_attempt(self):
         if not self.attempts:
-            # The "accepted" audit document, snapshotted here rather than on
-            # the webhook's path; the request still holds its accepted state.
+            # The "accepted" audit document and the chatter's receipt note,
+            # written here rather than on the webhook's path; the request
+            # still holds its accepted state.
             self._enqueue_audit()
+            self._log_receipt()
         self.write(
             {
                 "state": "processing",
@@ -446,6 +591,22 @@ class QuotationRequest(models.Model):
                 "error_traceback": False,
             }
         )
+
+    def _log_receipt(self):
+        if self.source == "manual":
+            return  # the chatter's own "created" message says it
+        origin = dict(self._fields["source"]._description_selection(self.env))[
+            self.source
+        ]
+        if self.source_ref:
+            body = self.env._(
+                "Received from %(origin)s (conversation %(ref)s).",
+                origin=origin,
+                ref=self.source_ref,
+            )
+        else:
+            body = self.env._("Received from %(origin)s.", origin=origin)
+        self._message_log(body=body)
 
     def _run_flow(self):
         """Run the business flow in a savepoint: it all lands, or none of it does."""
@@ -507,6 +668,12 @@ class QuotationRequest(models.Model):
             )
         )
 
+    def _company_total(self, order):
+        """``order``'s total in this request's company currency."""
+        return order.currency_id._convert(
+            order.amount_total, self.currency_id, self.company_id, order.date_order
+        )
+
     def _mark_completed(self, flow):
         self.write(
             {
@@ -516,6 +683,7 @@ class QuotationRequest(models.Model):
                 "team_id": flow.team.id,
                 "opportunity_id": flow.opportunity.id,
                 "sale_order_id": flow.order.id,
+                "amount_total": self._company_total(flow.order),
                 "steps": flow.steps,
             }
         )

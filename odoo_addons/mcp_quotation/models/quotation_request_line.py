@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import formatLang
 
 
 class QuotationRequestLine(models.Model):
@@ -23,7 +24,17 @@ class QuotationRequestLine(models.Model):
         digits="Product Price",
         help="Below zero: the price comes from Odoo's pricelist.",
     )
+    price_display = fields.Char(string="Unit Price", compute="_compute_price_display")
 
     _quantity_positive = models.Constraint(
         "CHECK(quantity > 0)", "The quantity must be above zero."
     )
+
+    @api.depends("price_unit")
+    def _compute_price_display(self):
+        for line in self:
+            line.price_display = (
+                self.env._("List price")
+                if line.price_unit < 0
+                else formatLang(self.env, line.price_unit, dp="Product Price")
+            )

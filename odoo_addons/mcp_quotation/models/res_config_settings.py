@@ -1,5 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
+from ..tools.api import API_PATH
+from ..tools.elevenlabs import POST_CALL_PATH
 from ..tools.settings import DEFAULTS, param_key
 
 
@@ -8,6 +10,15 @@ class ResConfigSettings(models.TransientModel):
 
     mcp_quotation_team_id = fields.Many2one(
         related="company_id.mcp_quotation_team_id", readonly=False
+    )
+    mcp_quotation_submit_url = fields.Char(
+        string="Submit URL", compute="_compute_mcp_quotation_urls"
+    )
+    mcp_quotation_status_url = fields.Char(
+        string="Status URL", compute="_compute_mcp_quotation_urls"
+    )
+    mcp_quotation_post_call_url = fields.Char(
+        string="Post-call Webhook URL", compute="_compute_mcp_quotation_urls"
     )
     mcp_quotation_batch_size = fields.Integer(
         string="Batch Size",
@@ -71,6 +82,14 @@ class ResConfigSettings(models.TransientModel):
         help="A call that created no quotation request becomes a lead with its "
         "transcript.",
     )
+
+    @api.depends("company_id")
+    def _compute_mcp_quotation_urls(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        for settings in self:
+            settings.mcp_quotation_submit_url = f"{base_url}{API_PATH}"
+            settings.mcp_quotation_status_url = f"{base_url}{API_PATH}/<tracking_id>"
+            settings.mcp_quotation_post_call_url = f"{base_url}{POST_CALL_PATH}"
 
     def action_download_elevenlabs_tools(self):
         """Download the voice agent's server tools for ElevenLabs."""

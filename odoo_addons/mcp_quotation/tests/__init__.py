@@ -8,7 +8,9 @@ from . import (
     test_product_lookup,
     test_recovery,
     test_routes,
+    test_sales_screens,
     test_send_quotation,
     test_submit,
+    test_tour,
     test_wait_estimate,
 )

@@ -1,0 +1,224 @@
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tests import BaseCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from ..tools.display import human_duration, pretty_json
+from .common import QuotationCase
+
+REQUEST_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request"
+
+
+@tagged("post_install", "-at_install", "mcp_quotation")
+class TestDisplay(BaseCase):
+    def test_durations_read_in_human_units(self):
+        """Seconds become ms, tenths of a second, minutes or hours; none is blank."""
+        self.assertEqual(human_duration(0.0), "")
+        self.assertEqual(human_duration(0.04), "40 ms")
+        self.assertEqual(human_duration(0.2), "0.2 s")
+        self.assertEqual(human_duration(12.4), "12 s")
+        self.assertEqual(human_duration(107), "1 min 47 s")
+        self.assertEqual(human_duration(7500), "2 h 5 min")
+
+    def test_payload_is_indented_in_the_callers_key_order(self):
+        """The payload tab shows the body as sent, indented, keys unsorted."""
+        self.assertEqual(
+            pretty_json({"b": 1, "a": [2]}), '{\n  "b": 1,\n  "a": [\n    2\n  ]\n}'
+        )
+        self.assertEqual(pretty_json(None), "")
+
+
+@tagged("post_install", "-at_install", "mcp_quotation")
+class TestSalesScreens(QuotationCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(
+            cls.env,
+            login="sales_manager",
+            groups="sales_team.group_sale_manager",
+        )
+        cls.other_company = cls.env["res.company"].create({"name": "Other Robots"})
+
+    def as_manager(self, request):
+        return request.with_user(self.manager)
+
+    def failed_request(self, **overrides):
+        """A request whose product moved to another company after it was accepted."""
+        robot = self.env["product.product"].create(
+            {"name": "Robot BELLA", "list_price": 9000.0}
+        )
+        request = self.submit(
+            self.payload(product_id=robot.id, **overrides),
+            source="webhook",
+        )
+        robot.company_id = self.other_company
+        with mute_logger(REQUEST_LOGGER):
+            self.process()
+        # Tracking is written when a transaction commits, as the cron's does.
+        self.env.cr.precommit.run()
+        self.assertEqual(request.state, "failed")
+        return request
+
+    def test_failed_request_is_corrected_then_retried_to_completion(self):
+        """A manager fixes the lines and customer of a failed request and retries it."""
+        request = self.as_manager(self.failed_request())
+        self.assertTrue(request.started_at and request.duration and request.turnaround)
+        request.write(
+            {
+                "partner_name": "Acme Robotics",
+                "line_ids": [
+                    Command.clear(),
+                    Command.create({"product_id": self.tray.id, "quantity": 3}),
+                ],
+            }
+        )
+        request.action_retry()
+        self.assertEqual(request.state, "queued")
+        # Retry forgets the failed attempt's times.
+        self.assertFalse(request.started_at or request.completed_at)
+        self.assertEqual((request.duration, request.turnaround), (0.0, 0.0))
+        self.assertEqual(request.duration_display, "")
+        request.action_process_now()
+        self.assertEqual(request.state, "completed")
+        self.assertEqual(request.sale_order_id.order_line.product_id, self.tray)
+        self.assertEqual(request.partner_id.parent_id.name, "Acme Robotics")
+
+    def test_actions_are_logged_with_who_did_them_and_states_tracked(self):
+        """Retry, Cancel and Process now note who acted; states are tracked."""
+        request = self.failed_request()
+        manager_partner = self.manager.partner_id
+        request.line_ids.product_id = self.tray
+        self.as_manager(request).action_retry()
+        self.env.cr.precommit.run()  # one transaction per click
+        self.as_manager(request).action_process_now()
+        notes = request.message_ids.filtered(
+            lambda message: message.author_id == manager_partner
+        ).mapped("body")
+        self.assertTrue(any("Retry requested." in body for body in notes))
+        self.assertTrue(any("Processing requested." in body for body in notes))
+        states = request.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "state"
+        )
+        self.assertIn(
+            ("Failed", "Queued"),
+            [(value.old_value_char, value.new_value_char) for value in states],
+        )
+        self.assertEqual(request.state, "completed")
+        dismissed = self.failed_request(email="d@acme.example")
+        self.as_manager(dismissed).action_cancel()
+        self.assertEqual(dismissed.state, "cancelled")
+        self.assertEqual(dismissed.message_ids[0].author_id, manager_partner)
+        self.assertIn("Cancelled.", dismissed.message_ids[0].body)
+
+    def test_receipt_is_noted_by_the_queue_not_on_the_webhook_path(self):
+        """Submitting writes no message; processing notes source and conversation."""
+        request = self.submit(self.payload(source_ref="conv_42"), source="webhook")
+        self.assertFalse(request.message_ids)
+        self.process()
+        receipt = request.message_ids.filtered(lambda m: "Received from" in m.body)
+        self.assertIn("Received from Webhook (conversation conv_42).", receipt.body)
+
+    def test_bulk_actions_act_on_a_selection_or_refuse_naming_the_misfits(self):
+        """Process now, Retry and Cancel take many requests; a misfit stops them all."""
+        # Failed first: making them runs the queue.
+        failed = self.failed_request(email="f1@acme.example") | self.failed_request(
+            email="f2@acme.example"
+        )
+        Request = self.env["quotation.request"].with_user(self.manager)
+        queued = Request.browse(
+            [self.submit(self.payload(email=f"q{n}@acme.example")).id for n in range(3)]
+        )
+        queued[:2].action_process_now()
+        self.assertEqual(queued.mapped("state"), ["completed", "completed", "queued"])
+        with self.assertRaisesRegex(UserError, queued[0].name + r" \(Completed\)"):
+            queued.action_cancel()
+        self.assertEqual(queued[2].state, "queued")
+        self.as_manager(failed).action_retry()
+        self.assertEqual(set(failed.mapped("state")), {"queued"})
+        (failed | queued[2]).with_user(self.manager).action_cancel()
+        self.assertEqual(set((failed | queued[2]).mapped("state")), {"cancelled"})
+
+    def test_processed_requests_cannot_be_deleted_or_duplicated(self):
+        """Completed and failed requests refuse unlink and copy; queued ones don't."""
+        done = self.submit()
+        self.process()
+        failed = self.failed_request(email="f@acme.example")
+        for request in (done, failed):
+            with self.assertRaisesRegex(UserError, request.name):
+                self.as_manager(request).unlink()
+            with self.assertRaisesRegex(UserError, request.name):
+                self.as_manager(request).copy()
+        queued = self.submit(self.payload(email="q@acme.example"))
+        duplicate = self.as_manager(queued).copy()
+        self.assertEqual(duplicate.source, "manual")
+        self.assertEqual(duplicate.line_ids.product_id, queued.line_ids.product_id)
+        duplicate.unlink()
+        self.assertFalse(duplicate.exists())
+
+    def test_opportunity_names_the_customer_and_forecasts_the_quotation(self):
+        """The opportunity is "customer - title" and expects the untaxed quotation."""
+        request = self.submit()
+        self.process()
+        opportunity, order = request.opportunity_id, request.sale_order_id
+        self.assertEqual(opportunity.name, "Acme Corp - Robot PUDU quotation")
+        self.assertEqual(opportunity.expected_revenue, order.amount_untaxed)
+        self.assertEqual(opportunity.expected_revenue, 31900.0)
+
+    def test_total_is_stored_and_summable(self):
+        """The request keeps its quotation's total, a measure lists and pivots sum."""
+        requests = self.submit() | self.submit(self.payload(email="b@acme.example"))
+        self.process()
+        self.assertTrue(self.env["quotation.request"]._fields["amount_total"].store)
+        self.assertEqual(
+            requests[0].amount_total, requests[0].sale_order_id.amount_total
+        )
+        [(total,)] = self.env["quotation.request"]._read_group(
+            [("id", "in", requests.ids)], aggregates=["amount_total:sum"]
+        )
+        self.assertEqual(total, sum(requests.sale_order_id.mapped("amount_total")))
+        self.assertEqual(requests.currency_id, self.env.company.currency_id)
+
+    def test_sale_order_and_opportunity_open_their_request(self):
+        """The quotation and the opportunity point back to the request."""
+        request = self.submit()
+        self.process()
+        order = request.sale_order_id.with_user(self.manager)
+        opportunity = request.opportunity_id.with_user(self.manager)
+        self.assertEqual(order.quotation_request_id, request)
+        self.assertEqual(opportunity.quotation_request_id, request)
+        action = order.action_open_quotation_request()
+        self.assertEqual(
+            (action["res_model"], action["res_id"]), (request._name, request.id)
+        )
+        action = request.action_open_opportunity()
+        self.assertEqual(
+            (action["res_model"], action["res_id"]), ("crm.lead", opportunity.id)
+        )
+
+    def test_steps_read_as_a_timeline_in_flow_order(self):
+        """The steps tab lists customer to products in the order the flow ran them."""
+        request = self.submit()
+        self.process()
+        html = str(request.steps_html)
+        labels = [
+            "Customer",
+            "Salesperson",
+            "Lead",
+            "Opportunity",
+            "Quotation",
+            "Products",
+        ]
+        positions = [html.index(f">{label}<") for label in labels]
+        self.assertEqual(positions, sorted(positions))
+        self.assertEqual(request.line_ids.price_display, "List price")
+
+    def test_settings_show_this_databases_endpoints(self):
+        """Settings give the submit and status URLs under this database's base URL."""
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(
+            settings.mcp_quotation_submit_url,
+            f"{base_url}/mcp_quotation/v1/quotations",
+        )
+        self.assertTrue(settings.mcp_quotation_status_url.endswith("/<tracking_id>"))

@@ -1,0 +1,36 @@
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import ApiCase
+
+
+@tagged("post_install", "-at_install", "mcp_quotation")
+class TestTour(ApiCase):
+    def test_manager_corrects_and_retries_a_failed_request(self):
+        """In a browser a manager corrects, retries and completes a failed request."""
+        other_company = self.env["res.company"].create({"name": "Other Robots"})
+        new_test_user(
+            self.env,
+            login="tour_manager",
+            groups="sales_team.group_sale_manager",
+            company_ids=[(6, 0, (self.env.company | other_company).ids)],
+        )
+        robot = self.env["product.product"].create(
+            {"name": "Robot BELLA", "list_price": 9000.0}
+        )
+        request = self.submit(
+            self.payload(partner_name="Tour Robotics", product_id=robot.id),
+            source="webhook",
+        )
+        robot.company_id = other_company
+        with mute_logger("odoo.addons.mcp_quotation.models.quotation_request"):
+            self.process()
+        self.assertEqual(request.state, "failed")
+        self.start_tour(
+            "/odoo/action-mcp_quotation.quotation_request_action",
+            "mcp_quotation_retry_failed_request",
+            login="tour_manager",
+        )
+        self.assertEqual(request.state, "completed")
+        self.assertEqual(request.partner_id.parent_id.name, "Tour Robotics Corrected")
+        self.assertEqual(request.sale_order_id.order_line.product_id, self.tray)
