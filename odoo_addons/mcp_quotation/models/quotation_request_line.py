@@ -24,11 +24,30 @@ class QuotationRequestLine(models.Model):
         digits="Product Price",
         help="Below zero: the price comes from Odoo's pricelist.",
     )
+    use_list_price = fields.Boolean(
+        string="List Price",
+        compute="_compute_use_list_price",
+        inverse="_inverse_use_list_price",
+        help="The price comes from Odoo's pricelist; clear it to set a price.",
+    )
     price_display = fields.Char(string="Unit Price", compute="_compute_price_display")
 
     _quantity_positive = models.Constraint(
         "CHECK(quantity > 0)", "The quantity must be above zero."
     )
+
+    @api.depends("price_unit")
+    def _compute_use_list_price(self):
+        for line in self:
+            line.use_list_price = line.price_unit < 0
+
+    def _inverse_use_list_price(self):
+        for line in self:
+            if line.use_list_price:
+                line.price_unit = -1.0
+            elif line.price_unit < 0:
+                # A price to edit, starting from the one the pricelist gives.
+                line.price_unit = line.product_id.lst_price
 
     @api.depends("price_unit")
     def _compute_price_display(self):

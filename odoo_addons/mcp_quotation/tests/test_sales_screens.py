@@ -213,6 +213,20 @@ class TestSalesScreens(QuotationCase):
         self.assertEqual(positions, sorted(positions))
         self.assertEqual(request.line_ids.price_display, "List price")
 
+    def test_a_line_switches_between_list_price_and_its_own_price(self):
+        """Clearing "List Price" starts from the product's price; setting it
+        back drops the line's own price."""
+        request = self.submit()
+        line = request.line_ids[:1]
+        self.assertTrue(line.use_list_price)
+        line.use_list_price = False
+        self.assertEqual(line.price_unit, line.product_id.lst_price)
+        line.price_unit = 99.0
+        self.assertFalse(line.use_list_price)
+        line.use_list_price = True
+        self.assertEqual(line.price_unit, -1.0)
+        self.assertEqual(line.price_display, "List price")
+
     def test_settings_show_this_databases_endpoints(self):
         """Settings give the submit and status URLs under this database's base URL."""
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
