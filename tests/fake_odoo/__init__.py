@@ -49,7 +49,7 @@ class FakeOdoo(Json2, AddonRoutes):
     calls: Counter[str] = field(default_factory=Counter)
     requests: list[dict[str, Any]] = field(default_factory=list)
     quotations: dict[str, Quotation] = field(default_factory=dict)
-    idempotency: dict[str, str] = field(default_factory=dict)
+    idempotency: dict[tuple[int, str], str] = field(default_factory=dict)
     # Number of status polls before a quotation is completed.
     polls_to_complete: int = 2
     # Models whose module is "not installed": JSON-2 answers 404 for them.

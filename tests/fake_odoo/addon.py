@@ -133,7 +133,7 @@ class AddonRoutes:
 
     data: dict[str, dict[int, dict[str, Any]]]
     quotations: dict[str, Quotation]
-    idempotency: dict[str, str]
+    idempotency: dict[tuple[int, str], str]
     polls_to_complete: int
     url: str
     _user: Callable[[Request], int | None]
@@ -261,7 +261,8 @@ class AddonRoutes:
         except ValueError:
             payload, valid_json = None, False
         self._record_request(request, payload)
-        if self._user(request) is None:
+        uid = self._user(request)
+        if uid is None:
             return _unauthorized()
         if too_large:
             return addon_error(
@@ -281,7 +282,8 @@ class AddonRoutes:
                 "The quotation request is invalid; nothing was stored.",
                 errors=errors,
             )
-        key = parsed["idempotency_key"]
+        # As in the addon, a key is scoped to the API key's user.
+        key = (uid, parsed["idempotency_key"]) if parsed["idempotency_key"] else None
         if key and key in self.idempotency:
             return JSONResponse(self._accepted(self.quotations[self.idempotency[key]]))
         quotation = Quotation(

@@ -83,10 +83,12 @@ class QuotationCase(CronCase):
             "lines": lines
         }
 
-    def submit(self, payload=None, **kwargs):
-        """Submit and return the stored request."""
-        ack = self.env["quotation.request"].submit_request(
-            payload or self.payload(), **kwargs
+    def submit(self, payload=None, user=None, **kwargs):
+        """Submit (as ``user``, else the test's user) and return the stored request."""
+        ack = (
+            self.env["quotation.request"]
+            .with_user(user or self.env.user)
+            .submit_request(payload or self.payload(), **kwargs)
         )
         return self.env["quotation.request"].search(
             [("tracking_id", "=", ack["tracking_id"])]

@@ -9,10 +9,12 @@ from .common import ApiCase
 @tagged("post_install", "-at_install", "mcp_quotation")
 class TestApiExamples(ApiCase):
     def given_request(self, given, body):
-        """The request an example's ``given`` describes, in the state it names."""
+        """The request an example's ``given`` describes, sent earlier with the
+        same API key, in the state it names."""
         spec = given["request"]
         request = self.submit(
             fill(body, api_key=self.api_key, product_id=self.robot.id),
+            user=self.agent,
             idempotency_key=spec.get("idempotency_key"),
             source="webhook",
         )
