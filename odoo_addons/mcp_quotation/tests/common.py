@@ -84,12 +84,12 @@ class QuotationCase(CronCase):
         }
 
     def submit(self, payload=None, user=None, **kwargs):
-        """Submit (as ``user``, else the test's user) and return the stored request."""
-        ack = (
-            self.env["quotation.request"]
-            .with_user(user or self.env.user)
-            .submit_request(payload or self.payload(), **kwargs)
-        )
+        """Submit (as ``user``, else the test's own environment) and return the
+        stored request."""
+        Request = self.env["quotation.request"]
+        if user:
+            Request = Request.with_user(user)
+        ack = Request.submit_request(payload or self.payload(), **kwargs)
         return self.env["quotation.request"].search(
             [("tracking_id", "=", ack["tracking_id"])]
         )
