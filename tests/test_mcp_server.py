@@ -238,6 +238,23 @@ async def test_a_page_size_above_the_cap_is_refused(
 
 
 @pytest.mark.anyio
+async def test_an_unknown_argument_is_refused_by_name_before_calling_odoo(
+    fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    backend = Backend("fake", fake_odoo.url, DATABASE, ADMIN_KEY, fake_odoo)
+    async with connected(backend.settings(tmp_path)) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        fake_odoo.requests.clear()
+        misspelt = await client.call_tool("list_sales", {"limt": 5})
+    assert misspelt.is_error
+    assert "limt" in error_text(misspelt)
+    assert "Extra inputs are not permitted" in error_text(misspelt)
+    assert fake_odoo.requests == []
+    for name, tool in tools.items():
+        assert tool.input_schema["additionalProperties"] is False, name
+
+
+@pytest.mark.anyio
 async def test_search_and_fetch_follow_the_chatgpt_connector_shape(
     backend: Backend, tmp_path: Path
 ) -> None:

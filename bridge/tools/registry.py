@@ -8,13 +8,14 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp_types import ToolAnnotations
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 from pydantic.fields import FieldInfo
 
 from bridge.errors import BridgeError
@@ -154,59 +155,51 @@ class Toolbox:
         return declare
 
 
-def _signature(
-    spec: ToolSpec, configured: dict[str, tuple[Any, FieldInfo]]
-) -> tuple[inspect.Signature, dict[str, Any]]:
-    """The params model's fields as keyword parameters, after a `ctx: Context`
-    the SDK fills in; `configured` fields replace the model's of the same name."""
-    parameters = [inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY)]
-    annotations: dict[str, Any] = {"ctx": Context}
-    for name, field in spec.params.model_fields.items():
-        annotation, info = configured.get(name, (field.annotation, field))
-        annotations[name] = Annotated[annotation, info]
-        default = inspect.Parameter.empty if info.is_required() else info.default
-        parameters.append(
-            inspect.Parameter(
-                name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=default,
-                annotation=annotations[name],
-            )
-        )
-    annotations["return"] = typing.get_type_hints(spec.handler)["return"]
-    return inspect.Signature(parameters, return_annotation=annotations["return"]), (
-        annotations
-    )
-
-
 def publish(
     spec: ToolSpec,
     call: Callable[[Context], ToolCall],
     configured: dict[str, tuple[Any, FieldInfo]],
 ) -> Tool:
-    """`spec` as an MCPServer tool; expected failures become its error message."""
+    """`spec` as an MCPServer tool; expected failures become its error message.
+
+    The SDK validates a call's arguments with the params model itself (with
+    the `configured` fields in place of its own), so an unknown argument is
+    refused by name (`extra="forbid"`) and the handler gets the params as
+    validated, without a second model or a second validation.
+    """
+    overrides: dict[str, Any] = {
+        name: configured[name]
+        for name in spec.params.model_fields
+        if name in configured
+    }
+    arguments_model = create_model(
+        f"{spec.name}Arguments",
+        __base__=(spec.params, ArgModelBase),
+        __module__=spec.params.__module__,
+        **overrides,
+    )
+    output_model = typing.get_type_hints(spec.handler)["return"]
 
     async def run(ctx: Context, **arguments: Any) -> BaseModel:
-        params = spec.params.model_validate(arguments)
+        # `arguments` are the validated fields of an `arguments_model`.
+        params = arguments_model.model_construct(**arguments)
         try:
             return await spec.handler(params, call(ctx))
         except (OdooError, BridgeError) as exc:
             raise ToolError(str(exc)) from None
 
-    # The SDK reads a tool's arguments from its signature and type hints.
-    signature, annotations = _signature(spec, configured)
-    run.__signature__ = signature  # type: ignore[attr-defined]
-    run.__annotations__ = annotations
-    run.__name__ = spec.name
-    tool = Tool.from_function(
-        run,
+    return Tool(
+        fn=run,
         name=spec.name,
         title=spec.title,
-        description=inspect.getdoc(spec.handler),
+        description=inspect.getdoc(spec.handler) or "",
+        parameters=arguments_model.model_json_schema(by_alias=True),
+        fn_metadata=FuncMetadata(
+            arg_model=arguments_model,
+            output_model=output_model,
+            output_schema=flat_schema(output_model.model_json_schema()),
+        ),
+        is_async=True,
+        context_kwarg="ctx",
         annotations=spec.annotations,
     )
-    metadata = tool.fn_metadata
-    if metadata.output_schema is not None:
-        # Results are still validated against `output_model` on the server.
-        metadata.output_schema = flat_schema(metadata.output_schema)
-    return tool
