@@ -1,16 +1,24 @@
 """REST routes: health, readiness, metrics and the quotation proxy (current and
-legacy paths)."""
+legacy paths), with their OpenAPI document and its Swagger UI page.
+
+Plain Starlette, the MCP SDK's own web framework: one web stack in the process.
+Every handler reads its request itself (the proxy forwards bodies unparsed), so
+the OpenAPI document is built here from the route table rather than inferred."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
 
 import bridge
 from bridge.audit import AuditLog
@@ -33,8 +41,6 @@ from bridge.quotations import (
 )
 from bridge.service import OdooService
 
-router = APIRouter()
-
 
 def _service(request: Request) -> OdooService:
     service: OdooService = request.app.state.service
@@ -51,13 +57,11 @@ def _audit(request: Request) -> AuditLog:
     return audit
 
 
-@router.get("/health", tags=["operations"])
-async def health() -> dict[str, str]:
+async def health(request: Request) -> JSONResponse:
     """The process is up (does not call Odoo)."""
-    return {"status": "ok", "version": bridge.__version__}
+    return JSONResponse({"status": "ok", "version": bridge.__version__})
 
 
-@router.get("/ready", tags=["operations"])
 async def ready(request: Request) -> JSONResponse:
     """Every Odoo instance answers, with its version; 503 otherwise."""
     instances = await _service(request).readiness()
@@ -68,7 +72,6 @@ async def ready(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/metrics", tags=["operations"])
 async def metrics(request: Request) -> Response:
     """Prometheus metrics."""
     registry: Metrics = request.app.state.metrics
@@ -106,32 +109,18 @@ def _arguments(body: bytes) -> Any:
         return {"unparsed_body_bytes": len(body)}
 
 
-@router.post(
-    LEGACY_SUBMIT_PATH,
-    tags=["quotations"],
-    status_code=202,
-    openapi_extra=SUBMIT_OPENAPI,
-)
-@router.post(
-    QUOTATIONS_PATH,
-    tags=["quotations"],
-    status_code=202,
-    openapi_extra=SUBMIT_OPENAPI,
-)
 async def create_quotation(request: Request) -> JSONResponse:
     """Queue a quotation; forwarded to the same path of the mcp_quotation addon."""
     body = await request.body()
     return await _proxy(request, body=body, arguments=_arguments(body))
 
 
-@router.get(LEGACY_STATUS_PATH + "/{tracking_id}", tags=["quotations"])
-@router.get(QUOTATIONS_PATH + "/{tracking_id}", tags=["quotations"])
-async def quotation_status(request: Request, tracking_id: str) -> JSONResponse:
+async def quotation_status(request: Request) -> JSONResponse:
     """Status document of a quotation, from the same path of the addon."""
+    tracking_id = request.path_params["tracking_id"]
     return await _proxy(request, arguments={"tracking_id": tracking_id})
 
 
-@router.get(PRODUCTS_PATH, tags=["quotations"])
 async def lookup_products(request: Request) -> JSONResponse:
     """Products nearest to the words `q` (spelling-tolerant), best first, at most
     `limit` (1-50, default 5); forwarded to the same path of the addon."""
@@ -163,10 +152,13 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's own refusals (unknown path, wrong method) in the addon's shape."""
-    if not isinstance(exc, StarletteHTTPException):
+    if not isinstance(exc, HTTPException):
         raise exc
     path, method = request.url.path, request.method
     headers = dict(exc.headers or {})
+    if "Allow" in headers:
+        # Starlette joins a set: the same methods in a stable order.
+        headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
     messages = {
         404: f"No route serves {path}.",
         405: f"{method} is not allowed on {path}; use {headers.get('Allow')}.",
@@ -176,21 +168,149 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return json_error(exc.status_code, code, message, headers=headers)
 
 
-async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's parameter validation, with the addon's field errors."""
-    if not isinstance(exc, RequestValidationError):
-        raise exc
-    errors = [
-        {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]}
-        for e in exc.errors()
+# One place maps the bridge's exceptions to HTTP answers.
+EXCEPTION_HANDLERS = {
+    BridgeError: _domain_error,
+    OdooError: _domain_error,
+    HTTPException: _http_error,
+}
+
+# -- the route table and its OpenAPI document ----------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One REST route, and what its OpenAPI operation says beyond its docstring."""
+
+    method: str
+    path: str
+    handler: Callable[[Request], Awaitable[Response]]
+    tag: str
+    status: int = 200
+    openapi: dict[str, Any] = field(default_factory=dict)
+
+
+PRODUCTS_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "q",
+            "in": "query",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "The product as the caller says it.",
+        },
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+        },
     ]
-    message = "The request is invalid."
-    return json_error(422, "validation_error", message, errors=errors)
+}
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("GET", "/health", health, "operations"),
+    Endpoint("GET", "/ready", ready, "operations"),
+    Endpoint("GET", "/metrics", metrics, "operations"),
+    Endpoint(
+        "POST", QUOTATIONS_PATH, create_quotation, "quotations", 202, SUBMIT_OPENAPI
+    ),
+    Endpoint("GET", QUOTATIONS_PATH + "/{tracking_id}", quotation_status, "quotations"),
+    Endpoint(
+        "GET", PRODUCTS_PATH, lookup_products, "quotations", openapi=PRODUCTS_OPENAPI
+    ),
+    Endpoint(
+        "POST", LEGACY_SUBMIT_PATH, create_quotation, "quotations", 202, SUBMIT_OPENAPI
+    ),
+    Endpoint(
+        "GET", LEGACY_STATUS_PATH + "/{tracking_id}", quotation_status, "quotations"
+    ),
+)
+
+_PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """One place maps the bridge's exceptions to HTTP answers."""
-    app.add_exception_handler(BridgeError, _domain_error)
-    app.add_exception_handler(OdooError, _domain_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
+def _operation(endpoint: Endpoint) -> dict[str, Any]:
+    doc = inspect.getdoc(endpoint.handler) or ""
+    slug = re.sub(r"\W+", "_", endpoint.path).strip("_")
+    operation: dict[str, Any] = {
+        "tags": [endpoint.tag],
+        "summary": endpoint.handler.__name__.replace("_", " ").capitalize(),
+        "description": doc,
+        "operationId": f"{endpoint.handler.__name__}_{slug}_{endpoint.method.lower()}",
+        "responses": {str(endpoint.status): {"description": "Success."}},
+    }
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _PATH_PARAMETER.findall(endpoint.path)
+    ]
+    parameters += endpoint.openapi.get("parameters", [])
+    if parameters:
+        operation["parameters"] = parameters
+    for key, value in endpoint.openapi.items():
+        if key == "responses":
+            operation["responses"] = {**operation["responses"], **value}
+        elif key != "parameters":
+            operation[key] = value
+    return operation
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 description of the REST routes."""
+    paths: dict[str, dict[str, Any]] = {}
+    for endpoint in ENDPOINTS:
+        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(
+            endpoint
+        )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "MCP Odoo bridge",
+            "version": bridge.__version__,
+            "description": "MCP server and REST proxy in front of Odoo.",
+        },
+        "paths": paths,
+    }
+
+
+async def openapi(request: Request) -> JSONResponse:
+    """The OpenAPI document."""
+    return JSONResponse(openapi_document())
+
+
+# Swagger UI from its CDN, as FastAPI serves it; relative to /docs so that a
+# path prefix added by a reverse proxy still finds the document.
+SWAGGER_UI = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>MCP Odoo bridge - API</title>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui"});</script>
+</body>
+</html>
+"""
+
+
+async def docs(request: Request) -> HTMLResponse:
+    """The Swagger UI page."""
+    return HTMLResponse(SWAGGER_UI)
+
+
+def routes() -> list[Route]:
+    """The REST routes, then the OpenAPI document and its page."""
+    table = [
+        Route(
+            e.path, e.handler, methods=[e.method], name=f"{e.handler.__name__}:{e.path}"
+        )
+        for e in ENDPOINTS
+    ]
+    return [
+        *table,
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/docs", docs, methods=["GET"]),
+    ]

@@ -1,4 +1,4 @@
-"""create_app(): the REST routes and the MCP transports in one ASGI app."""
+"""create_app(): the REST routes and the MCP transports in one Starlette app."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
-from starlette.routing import Mount
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-import bridge
 from bridge import api
 from bridge.audit import AuditLog
 from bridge.config import Settings, get_settings
@@ -27,10 +26,10 @@ MCP_PATHS = frozenset({"/mcp", "/mcp/"})
 
 
 class StreamableHttpRoute:
-    """Pure ASGI: /mcp goes straight to the SDK, everything else on to FastAPI.
+    """Pure ASGI: /mcp goes straight to the SDK, everything else on to the routes.
 
-    A Streamable HTTP request needs none of FastAPI's routing and exception
-    layers; the gateway in front of this has already checked it.
+    A Streamable HTTP request needs none of the routing and exception layers;
+    the gateway in front of this has already checked it.
     """
 
     def __init__(self, app: ASGIApp, mcp: ASGIApp) -> None:
@@ -44,8 +43,8 @@ class StreamableHttpRoute:
             await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """FastAPI app: REST routes, /mcp straight to the SDK, legacy SSE at /mcp/sse."""
+def create_app(settings: Settings | None = None) -> Starlette:
+    """REST routes, /mcp straight to the SDK, legacy SSE at /mcp/sse."""
     settings = settings or get_settings()
     settings.check_serve()
     metrics = Metrics()
@@ -77,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             if oauth is not None:
                 stack.push_async_callback(oauth.aclose)
@@ -86,11 +85,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await stack.enter_async_context(mcp.session_manager.run())
             yield
 
-    app = FastAPI(
-        title="MCP Odoo bridge",
-        version=bridge.__version__,
-        description="MCP server and REST proxy in front of Odoo.",
-        lifespan=lifespan,
+    # The SSE transport's routes, not its app mounted at "/": a catch-all mount
+    # would answer every unknown path and wrong method with its own plain 404.
+    routes: list[BaseRoute] = [*api.routes(), Mount("/mcp", routes=legacy_sse.routes)]
+    if oauth is not None:
+        from bridge.oauth import protected_resource_routes  # noqa: PLC0415
+
+        routes.extend(protected_resource_routes(oauth.settings))
+    app = Starlette(
+        routes=routes, exception_handlers=api.EXCEPTION_HANDLERS, lifespan=lifespan
     )
     app.state.settings = settings
     app.state.service = service
@@ -99,15 +102,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.mcp = mcp
     app.state.oauth = oauth
-    api.install_error_handlers(app)
-    app.include_router(api.router)
-    # The SSE transport's routes, not its app mounted at "/": a catch-all mount
-    # would answer every unknown path and wrong method with its own plain 404.
-    app.router.routes.append(Mount("/mcp", routes=legacy_sse.routes))
-    if oauth is not None:
-        from bridge.oauth import protected_resource_routes  # noqa: PLC0415
-
-        app.router.routes.extend(protected_resource_routes(oauth.settings))
     # Each middleware wraps the ones added before it: the gateway checks every
     # request, /mcp included, before it is routed.
     app.add_middleware(StreamableHttpRoute, mcp=mcp.session_manager.handle_request)

@@ -29,7 +29,7 @@ from bridge.http_errors import body_too_large, json_error
 if TYPE_CHECKING:
     from bridge.oauth import OidcTokenVerifier
 
-OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
+OPEN_PATHS = frozenset({"/health", "/docs", "/openapi.json"})
 
 
 def transport_security(http: HttpSettings) -> TransportSecuritySettings:

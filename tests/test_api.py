@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fake_odoo import ADMIN_KEY, DATABASE, FakeOdoo, serve_app
+from openapi_spec_validator import validate as validate_openapi
 
 from bridge.app import create_app
 from bridge.config import ConfigError, Settings
@@ -305,11 +306,15 @@ def test_openapi_documents_the_quotation_routes(bridge_url: str) -> None:
     with client_for(bridge_url, None) as http:
         spec = http.get("/openapi.json").json()
         docs = http.get("/docs")
+    validate_openapi(spec)
     post = spec["paths"]["/api/quotation/async"]["post"]
     schema = post["requestBody"]["content"]["application/json"]["schema"]
     assert {"partner_name", "email"} <= set(schema["required"])
-    assert "/api/quotation/status/{tracking_id}" in spec["paths"]
+    assert "202" in post["responses"] and "422" in post["responses"]
+    status = spec["paths"]["/api/quotation/status/{tracking_id}"]["get"]
+    assert status["parameters"][0]["name"] == "tracking_id"
     assert docs.status_code == 200
+    assert 'url: "openapi.json"' in docs.text
 
 
 def test_the_addons_refusal_of_unknown_keys_passes_through_unchanged(
@@ -381,7 +386,7 @@ def test_wrong_methods_and_unknown_paths_get_json_errors_like_the_addons(
             http.get("/nothing/here"),
             http.get("/mcp/nothing"),
         ]
-    for answer, allowed in ((get_submit, "POST"), (delete_status, "GET")):
+    for answer, allowed in ((get_submit, "POST"), (delete_status, "GET, HEAD")):
         assert (answer.status_code, answer.headers["Allow"]) == (405, allowed)
         assert answer.headers["Content-Type"] == "application/json"
         assert answer.json()["error"] == "method_not_allowed"
