@@ -18,7 +18,8 @@ prints one markdown table (p50/p90, ratio to direct, Odoo requests per call,
 CPU per call of the server process and of this client process, start-up until
 ``tools/list`` answers, resident memory after ``--calls`` calls), which Odoo
 requests each server makes at start-up and on its first call, and the
-machine's core count and load.
+machine's core count and load. The cold starts go round by round too: each
+server once a round, in an order that turns every round.
 
     .venv/bin/python bench/compare_peer.py --url http://127.0.0.1:8069 \\
         --db odoo --api-key "$ODOO_API_KEY"
@@ -46,7 +47,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
@@ -70,6 +71,8 @@ OPERATIONS = {
     "read": "read one sale order",
     "search": "product search",
 }
+
+T = TypeVar("T")
 
 # -- the counting relay --------------------------------------------------------
 
@@ -246,6 +249,12 @@ def cpu_ms(pid: int) -> float:
 
 def load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def rotated(items: list[T], n: int) -> list[T]:
+    """`items` turned by `n`: in round `n`, another one goes first."""
+    n %= len(items)
+    return items[n:] + items[:n]
 
 
 @dataclass
@@ -559,22 +568,30 @@ class Benchmark:
         response = await http.get(COUNTS_PATH)
         return Counter(response.json())
 
+    async def start_ups(self, servers: list[Server], http: httpx.AsyncClient) -> None:
+        """Cold starts round by round, each server once a round in a turning
+        order, so a burst of machine noise does not land on one server only."""
+        rounds = self.args.startups
+        for n in range(rounds):
+            print(f"start-ups, round {n + 1} of {rounds} ...", file=sys.stderr)
+            for server in rotated(servers, n):
+                await self.start_up(server, http)
+
     async def start_up(self, server: Server, http: httpx.AsyncClient) -> None:
-        """Cold starts: spawn to tools/list answered, then the first listing."""
+        """One cold start: spawn to tools/list answered, then the first listing."""
         result = self.startups.setdefault(server.key, StartUp())
-        for run in range(self.args.startups):
-            before = await self.counts(http)
-            started = time.perf_counter()
-            async with self.connect(server) as (client, pid, listed):
-                middle = await self.counts(http)
-                first = self.target(server, client, pid)
-                first_ms = await first.timed("listing")
-                after = await self.counts(http)
-            result.seconds.append(listed - started)
-            result.first_call_ms.append(first_ms)
-            if run == 0:
-                result.before_tools = middle - before
-                result.first_call = after - middle
+        before = await self.counts(http)
+        started = time.perf_counter()
+        async with self.connect(server) as (client, pid, listed):
+            middle = await self.counts(http)
+            first = self.target(server, client, pid)
+            first_ms = await first.timed("listing")
+            after = await self.counts(http)
+        if not result.seconds:
+            result.before_tools = middle - before
+            result.first_call = after - middle
+        result.seconds.append(listed - started)
+        result.first_call_ms.append(first_ms)
 
     async def steady(
         self, servers: list[Server], http: httpx.AsyncClient
@@ -605,7 +622,7 @@ class Benchmark:
                         await target.timed(operation)
                     target.requests[operation] = await self.counts(http) - before
             for n in range(args.rounds):
-                turn = targets[n % len(targets) :] + targets[: n % len(targets)]
+                turn = rotated(targets, n)
                 for operation in OPERATIONS:
                     for target in turn:
                         if operation not in target.operations:
@@ -803,9 +820,7 @@ async def benchmark(args: argparse.Namespace, relay_url: str, load_before: str) 
         response.raise_for_status()
         bench.sale_id = response.json()[0]["id"]
         servers = bench.servers()
-        for server in servers:
-            print(f"start-up: {server.label} ...", file=sys.stderr)
-            await bench.start_up(server, http)
+        await bench.start_ups(servers, http)
         print(f"{args.rounds} rounds ...", file=sys.stderr)
         targets = await bench.steady(servers, http)
     report(bench, targets, load_before, started)
@@ -828,7 +843,7 @@ def main() -> None:
     parser.add_argument(
         "--calls", type=int, default=1000, help="calls per server before its RSS"
     )
-    parser.add_argument("--startups", type=int, default=5, help="cold starts each")
+    parser.add_argument("--startups", type=int, default=10, help="cold starts each")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare SDK")
     parser.add_argument("--peer-version", default=PEER_VERSION)
     parser.add_argument(
