@@ -10,7 +10,10 @@ three operations go
   script into a venv of its own (``--peer-venv``),
 - and, for the listing, through a bare MCP SDK server (one tool, one JSON-2
   call with httpx2, the bridge's HTTP client) over stdio and Streamable HTTP:
-  the floor the SDK sets.
+  the floor the SDK sets; and through the same server typed, answering the
+  page our ``list_sales`` answers under the output schema ours publishes:
+  what the SDK and its client cost for that output, without our code around
+  it.
 
 Every Odoo request goes through a counting relay started here, so each
 path pays the same extra hop and the Odoo requests per call are counted. It
@@ -55,6 +58,9 @@ import httpx
 
 if TYPE_CHECKING:
     from mcp import Client
+    from mcp.server.mcpserver.tools import Tool
+
+    from bridge.schemas import SaleOrderPage
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = Path(__file__).resolve()
@@ -196,34 +202,83 @@ def serve_relay(port: int, upstream: str) -> None:
 # -- the bare SDK server ---------------------------------------------------------
 
 
-def serve_bare(transport: str, port: int) -> None:
-    """A minimal MCPServer: one tool, one JSON-2 request, nothing else."""
+SearchRead = Callable[[int], Awaitable[list[dict[str, Any]]]]
+
+
+def serve_bare(transport: str, port: int, *, typed: bool) -> None:
+    """A minimal MCPServer: one tool, one JSON-2 request, nothing else.
+
+    Typed, the tool answers as our `list_sales` does (`typed_list_sales`).
+    """
     import httpx2
     import uvicorn
     from mcp.server import MCPServer
+    from mcp.server.mcpserver.tools import Tool
 
+    url = os.environ["ODOO_URL"]
     headers = {"Authorization": f"bearer {os.environ['ODOO_API_KEY']}"}
     if os.environ.get("ODOO_DB"):
         headers["X-Odoo-Database"] = os.environ["ODOO_DB"]
-    odoo = httpx2.AsyncClient(base_url=os.environ["ODOO_URL"], headers=headers)
+    odoo = httpx2.AsyncClient(base_url=url, headers=headers)
     fields = json.loads(os.environ["BARE_SALE_FIELDS"])
-    mcp = MCPServer(name="bare", log_level="WARNING")
 
-    @mcp.tool()
-    async def list_sales(limit: int = LIMIT) -> dict[str, Any]:
-        """List sale orders, newest first."""
+    async def search_read(limit: int) -> list[dict[str, Any]]:
         response = await odoo.post(
             "/json/2/sale.order/search_read",
             json={"domain": [], "fields": fields, "limit": limit, "order": SALE_ORDER},
         )
         response.raise_for_status()
-        return {"records": response.json()}
+        rows: list[dict[str, Any]] = response.json()
+        return rows
 
+    async def list_sales(limit: int = LIMIT) -> dict[str, Any]:
+        """List sale orders, newest first."""
+        return {"records": await search_read(limit)}
+
+    if typed:
+        tool = typed_list_sales(search_read, url)
+    else:
+        tool = Tool.from_function(list_sales)
+    # Built before the server: MCPServer.add_tool does not return the Tool,
+    # whose output schema the typed one sets.
+    mcp = MCPServer(name="bare", log_level="WARNING", tools=[tool])
     if transport == "stdio":
         anyio.run(mcp.run_stdio_async)
     else:
         app = mcp.streamable_http_app(stateless_http=True)
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def typed_list_sales(search_read: SearchRead, url: str) -> Tool:
+    """`list_sales` answering our bridge's page (limit + 1 rows read, whether
+    more exist) under our bridge's output schema (`BARE_OUTPUT_SCHEMA`), with
+    none of our config, audit, middleware or service."""
+    from mcp.server.mcpserver.tools import Tool
+
+    from bridge.records import sale_order
+    from bridge.schemas import SaleOrderPage
+
+    def link(model: str, record_id: int) -> str:
+        return f"{url}/odoo/{model}/{record_id}"
+
+    async def list_sales(limit: int = LIMIT) -> SaleOrderPage:
+        """List sale orders, newest first."""
+        rows = await search_read(limit + 1)
+        more = len(rows) > limit
+        return SaleOrderPage(
+            items=[sale_order(row, link) for row in rows[:limit]],
+            offset=0,
+            limit=limit,
+            has_more=more,
+            next_offset=limit if more else None,
+        )
+
+    # The SDK resolves the return annotation, a string in this module, in the
+    # module's globals, where SaleOrderPage (imported here only) is not.
+    list_sales.__annotations__["return"] = SaleOrderPage
+    tool = Tool.from_function(list_sales)
+    tool.fn_metadata.output_schema = json.loads(os.environ["BARE_OUTPUT_SCHEMA"])
+    return tool
 
 
 # -- measuring ---------------------------------------------------------------------
@@ -377,6 +432,9 @@ class Benchmark:
     # -- the servers -------------------------------------------------------------
 
     def servers(self) -> list[Server]:
+        from bridge.schemas import SaleOrderPage
+        from bridge.tools.registry import flat_schema
+
         args = self.args
         ours_env = {
             "MCP_ODOO_INSTANCES": json.dumps(
@@ -443,6 +501,15 @@ class Benchmark:
             "ODOO_API_KEY": args.api_key,
             "BARE_SALE_FIELDS": json.dumps(self.sale_fields),
         }
+        # Our output schema, written out here: importing bridge.tools.registry
+        # imports our config, service and audit (~50 ms, ~3 MiB), which the
+        # typed bare server's start-up and memory must not include.
+        typed_env = {
+            **bare_env,
+            "BARE_OUTPUT_SCHEMA": json.dumps(
+                flat_schema(SaleOrderPage.model_json_schema())
+            ),
+        }
         bare: Calls = {"listing": ("list_sales", {"limit": LIMIT})}
         bridge = str(REPO / ".venv" / "bin" / "mcp-odoo-bridge")
         python = sys.executable
@@ -485,6 +552,22 @@ class Benchmark:
                     "http",
                     [*bare_command, "http", "--port", "{port}"],
                     bare_env,
+                    bare,
+                ),
+                Server(
+                    "bare-typed-stdio",
+                    "bare SDK typed, stdio",
+                    "stdio",
+                    [*bare_command, "stdio", "--typed"],
+                    typed_env,
+                    bare,
+                ),
+                Server(
+                    "bare-typed-http",
+                    "bare SDK typed, HTTP",
+                    "http",
+                    [*bare_command, "http", "--typed", "--port", "{port}"],
+                    typed_env,
                     bare,
                 ),
             ]
@@ -854,11 +937,12 @@ def main() -> None:
     parser.add_argument(
         "--serve-bare", choices=["stdio", "http"], help=argparse.SUPPRESS
     )
+    parser.add_argument("--typed", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-relay", metavar="UPSTREAM", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        serve_bare(args.serve_bare, args.port)
+        serve_bare(args.serve_bare, args.port, typed=args.typed)
         return
     if args.serve_relay:
         serve_relay(args.port, args.serve_relay)
