@@ -10,7 +10,10 @@ three operations go
   script into a venv of its own (``--peer-venv``),
 - and, for the listing, through a bare MCP SDK server (one tool, one JSON-2
   call with httpx2, the bridge's HTTP client) over stdio and Streamable HTTP:
-  the floor the SDK sets.
+  the floor the SDK sets; and through the same server typed, answering the
+  page our ``list_sales`` answers under the output schema ours publishes:
+  what the SDK and its client cost for that output, without our code around
+  it.
 
 Every Odoo request goes through a counting relay started here, so each
 path pays the same extra hop and the Odoo requests per call are counted. It
@@ -18,7 +21,8 @@ prints one markdown table (p50/p90, ratio to direct, Odoo requests per call,
 CPU per call of the server process and of this client process, start-up until
 ``tools/list`` answers, resident memory after ``--calls`` calls), which Odoo
 requests each server makes at start-up and on its first call, and the
-machine's core count and load.
+machine's core count and load. The cold starts go round by round too: each
+server once a round, in an order that turns every round.
 
     .venv/bin/python bench/compare_peer.py --url http://127.0.0.1:8069 \\
         --db odoo --api-key "$ODOO_API_KEY"
@@ -46,7 +50,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
@@ -54,6 +58,9 @@ import httpx
 
 if TYPE_CHECKING:
     from mcp import Client
+    from mcp.server.mcpserver.tools import Tool
+
+    from bridge.schemas import SaleOrderPage
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = Path(__file__).resolve()
@@ -70,6 +77,8 @@ OPERATIONS = {
     "read": "read one sale order",
     "search": "product search",
 }
+
+T = TypeVar("T")
 
 # -- the counting relay --------------------------------------------------------
 
@@ -193,34 +202,83 @@ def serve_relay(port: int, upstream: str) -> None:
 # -- the bare SDK server ---------------------------------------------------------
 
 
-def serve_bare(transport: str, port: int) -> None:
-    """A minimal MCPServer: one tool, one JSON-2 request, nothing else."""
+SearchRead = Callable[[int], Awaitable[list[dict[str, Any]]]]
+
+
+def serve_bare(transport: str, port: int, *, typed: bool) -> None:
+    """A minimal MCPServer: one tool, one JSON-2 request, nothing else.
+
+    Typed, the tool answers as our `list_sales` does (`typed_list_sales`).
+    """
     import httpx2
     import uvicorn
     from mcp.server import MCPServer
+    from mcp.server.mcpserver.tools import Tool
 
+    url = os.environ["ODOO_URL"]
     headers = {"Authorization": f"bearer {os.environ['ODOO_API_KEY']}"}
     if os.environ.get("ODOO_DB"):
         headers["X-Odoo-Database"] = os.environ["ODOO_DB"]
-    odoo = httpx2.AsyncClient(base_url=os.environ["ODOO_URL"], headers=headers)
+    odoo = httpx2.AsyncClient(base_url=url, headers=headers)
     fields = json.loads(os.environ["BARE_SALE_FIELDS"])
-    mcp = MCPServer(name="bare", log_level="WARNING")
 
-    @mcp.tool()
-    async def list_sales(limit: int = LIMIT) -> dict[str, Any]:
-        """List sale orders, newest first."""
+    async def search_read(limit: int) -> list[dict[str, Any]]:
         response = await odoo.post(
             "/json/2/sale.order/search_read",
             json={"domain": [], "fields": fields, "limit": limit, "order": SALE_ORDER},
         )
         response.raise_for_status()
-        return {"records": response.json()}
+        rows: list[dict[str, Any]] = response.json()
+        return rows
 
+    async def list_sales(limit: int = LIMIT) -> dict[str, Any]:
+        """List sale orders, newest first."""
+        return {"records": await search_read(limit)}
+
+    if typed:
+        tool = typed_list_sales(search_read, url)
+    else:
+        tool = Tool.from_function(list_sales)
+    # Built before the server: MCPServer.add_tool does not return the Tool,
+    # whose output schema the typed one sets.
+    mcp = MCPServer(name="bare", log_level="WARNING", tools=[tool])
     if transport == "stdio":
         anyio.run(mcp.run_stdio_async)
     else:
         app = mcp.streamable_http_app(stateless_http=True)
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def typed_list_sales(search_read: SearchRead, url: str) -> Tool:
+    """`list_sales` answering our bridge's page (limit + 1 rows read, whether
+    more exist) under our bridge's output schema (`BARE_OUTPUT_SCHEMA`), with
+    none of our config, audit, middleware or service."""
+    from mcp.server.mcpserver.tools import Tool
+
+    from bridge.records import sale_order
+    from bridge.schemas import SaleOrderPage
+
+    def link(model: str, record_id: int) -> str:
+        return f"{url}/odoo/{model}/{record_id}"
+
+    async def list_sales(limit: int = LIMIT) -> SaleOrderPage:
+        """List sale orders, newest first."""
+        rows = await search_read(limit + 1)
+        more = len(rows) > limit
+        return SaleOrderPage(
+            items=[sale_order(row, link) for row in rows[:limit]],
+            offset=0,
+            limit=limit,
+            has_more=more,
+            next_offset=limit if more else None,
+        )
+
+    # The SDK resolves the return annotation, a string in this module, in the
+    # module's globals, where SaleOrderPage (imported here only) is not.
+    list_sales.__annotations__["return"] = SaleOrderPage
+    tool = Tool.from_function(list_sales)
+    tool.fn_metadata.output_schema = json.loads(os.environ["BARE_OUTPUT_SCHEMA"])
+    return tool
 
 
 # -- measuring ---------------------------------------------------------------------
@@ -246,6 +304,12 @@ def cpu_ms(pid: int) -> float:
 
 def load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def rotated(items: list[T], n: int) -> list[T]:
+    """`items` turned by `n`: in round `n`, another one goes first."""
+    n %= len(items)
+    return items[n:] + items[:n]
 
 
 @dataclass
@@ -368,6 +432,9 @@ class Benchmark:
     # -- the servers -------------------------------------------------------------
 
     def servers(self) -> list[Server]:
+        from bridge.schemas import SaleOrderPage
+        from bridge.tools.registry import flat_schema
+
         args = self.args
         ours_env = {
             "MCP_ODOO_INSTANCES": json.dumps(
@@ -434,6 +501,15 @@ class Benchmark:
             "ODOO_API_KEY": args.api_key,
             "BARE_SALE_FIELDS": json.dumps(self.sale_fields),
         }
+        # Our output schema, written out here: importing bridge.tools.registry
+        # imports our config, service and audit (~50 ms, ~3 MiB), which the
+        # typed bare server's start-up and memory must not include.
+        typed_env = {
+            **bare_env,
+            "BARE_OUTPUT_SCHEMA": json.dumps(
+                flat_schema(SaleOrderPage.model_json_schema())
+            ),
+        }
         bare: Calls = {"listing": ("list_sales", {"limit": LIMIT})}
         bridge = str(REPO / ".venv" / "bin" / "mcp-odoo-bridge")
         python = sys.executable
@@ -476,6 +552,22 @@ class Benchmark:
                     "http",
                     [*bare_command, "http", "--port", "{port}"],
                     bare_env,
+                    bare,
+                ),
+                Server(
+                    "bare-typed-stdio",
+                    "bare SDK typed, stdio",
+                    "stdio",
+                    [*bare_command, "stdio", "--typed"],
+                    typed_env,
+                    bare,
+                ),
+                Server(
+                    "bare-typed-http",
+                    "bare SDK typed, HTTP",
+                    "http",
+                    [*bare_command, "http", "--typed", "--port", "{port}"],
+                    typed_env,
                     bare,
                 ),
             ]
@@ -559,22 +651,30 @@ class Benchmark:
         response = await http.get(COUNTS_PATH)
         return Counter(response.json())
 
+    async def start_ups(self, servers: list[Server], http: httpx.AsyncClient) -> None:
+        """Cold starts round by round, each server once a round in a turning
+        order, so a burst of machine noise does not land on one server only."""
+        rounds = self.args.startups
+        for n in range(rounds):
+            print(f"start-ups, round {n + 1} of {rounds} ...", file=sys.stderr)
+            for server in rotated(servers, n):
+                await self.start_up(server, http)
+
     async def start_up(self, server: Server, http: httpx.AsyncClient) -> None:
-        """Cold starts: spawn to tools/list answered, then the first listing."""
+        """One cold start: spawn to tools/list answered, then the first listing."""
         result = self.startups.setdefault(server.key, StartUp())
-        for run in range(self.args.startups):
-            before = await self.counts(http)
-            started = time.perf_counter()
-            async with self.connect(server) as (client, pid, listed):
-                middle = await self.counts(http)
-                first = self.target(server, client, pid)
-                first_ms = await first.timed("listing")
-                after = await self.counts(http)
-            result.seconds.append(listed - started)
-            result.first_call_ms.append(first_ms)
-            if run == 0:
-                result.before_tools = middle - before
-                result.first_call = after - middle
+        before = await self.counts(http)
+        started = time.perf_counter()
+        async with self.connect(server) as (client, pid, listed):
+            middle = await self.counts(http)
+            first = self.target(server, client, pid)
+            first_ms = await first.timed("listing")
+            after = await self.counts(http)
+        if not result.seconds:
+            result.before_tools = middle - before
+            result.first_call = after - middle
+        result.seconds.append(listed - started)
+        result.first_call_ms.append(first_ms)
 
     async def steady(
         self, servers: list[Server], http: httpx.AsyncClient
@@ -605,7 +705,7 @@ class Benchmark:
                         await target.timed(operation)
                     target.requests[operation] = await self.counts(http) - before
             for n in range(args.rounds):
-                turn = targets[n % len(targets) :] + targets[: n % len(targets)]
+                turn = rotated(targets, n)
                 for operation in OPERATIONS:
                     for target in turn:
                         if operation not in target.operations:
@@ -803,9 +903,7 @@ async def benchmark(args: argparse.Namespace, relay_url: str, load_before: str) 
         response.raise_for_status()
         bench.sale_id = response.json()[0]["id"]
         servers = bench.servers()
-        for server in servers:
-            print(f"start-up: {server.label} ...", file=sys.stderr)
-            await bench.start_up(server, http)
+        await bench.start_ups(servers, http)
         print(f"{args.rounds} rounds ...", file=sys.stderr)
         targets = await bench.steady(servers, http)
     report(bench, targets, load_before, started)
@@ -828,7 +926,7 @@ def main() -> None:
     parser.add_argument(
         "--calls", type=int, default=1000, help="calls per server before its RSS"
     )
-    parser.add_argument("--startups", type=int, default=5, help="cold starts each")
+    parser.add_argument("--startups", type=int, default=10, help="cold starts each")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare SDK")
     parser.add_argument("--peer-version", default=PEER_VERSION)
     parser.add_argument(
@@ -839,11 +937,12 @@ def main() -> None:
     parser.add_argument(
         "--serve-bare", choices=["stdio", "http"], help=argparse.SUPPRESS
     )
+    parser.add_argument("--typed", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-relay", metavar="UPSTREAM", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        serve_bare(args.serve_bare, args.port)
+        serve_bare(args.serve_bare, args.port, typed=args.typed)
         return
     if args.serve_relay:
         serve_relay(args.port, args.serve_relay)
