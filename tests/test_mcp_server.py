@@ -42,6 +42,12 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture
+def fake_backend(fake_odoo: FakeOdoo) -> Backend:
+    """The fake Odoo alone: for tests that count the requests Odoo gets."""
+    return Backend("fake", fake_odoo.url, DATABASE, ADMIN_KEY, fake_odoo)
+
+
 @asynccontextmanager
 async def connected(settings: Settings) -> AsyncIterator[Client]:
     """An in-memory MCP client on a bridge built from `settings`."""
@@ -212,10 +218,9 @@ async def test_listings_page_with_offsets_and_next_page_hints(
 
 @pytest.mark.anyio
 async def test_a_listing_is_one_odoo_request(
-    fake_odoo: FakeOdoo, tmp_path: Path
+    fake_backend: Backend, fake_odoo: FakeOdoo, tmp_path: Path
 ) -> None:
-    backend = Backend("fake", fake_odoo.url, DATABASE, ADMIN_KEY, fake_odoo)
-    async with connected(backend.settings(tmp_path)) as client:
+    async with connected(fake_backend.settings(tmp_path)) as client:
         for tool, args in [
             ("search_products", {"query": "Widget", "limit": 5}),
             ("list_tasks", {"limit": 1}),
@@ -239,10 +244,9 @@ async def test_a_page_size_above_the_cap_is_refused(
 
 @pytest.mark.anyio
 async def test_an_unknown_argument_is_refused_by_name_before_calling_odoo(
-    fake_odoo: FakeOdoo, tmp_path: Path
+    fake_backend: Backend, fake_odoo: FakeOdoo, tmp_path: Path
 ) -> None:
-    backend = Backend("fake", fake_odoo.url, DATABASE, ADMIN_KEY, fake_odoo)
-    async with connected(backend.settings(tmp_path)) as client:
+    async with connected(fake_backend.settings(tmp_path)) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         fake_odoo.requests.clear()
         misspelt = await client.call_tool("list_sales", {"limt": 5})
