@@ -24,9 +24,11 @@ registry.category("web_tour.tours").add("mcp_quotation_retry_failed_request", {
             run: "click",
         },
         {
-            content: "Open the list of sellable products",
+            // Typed, not just clicked: the search starts from the input event,
+            // so a dropdown closed by a re-render of the form opens again.
+            content: "Look for the product by name",
             trigger: ".o_field_widget[name=line_ids] .o_field_widget[name=product_id] input",
-            run: "click",
+            run: "edit Serving Tray",
         },
         {
             content: "Choose another product",
