@@ -4,8 +4,11 @@ import tempfile
 from unittest.mock import patch
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user
+from odoo.tools import mute_logger
 
 from ..tools.settings import param_key
+
+REQUEST_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request"
 
 
 class CronCase(TransactionCase):
@@ -96,6 +99,23 @@ class QuotationCase(CronCase):
 
     def process(self):
         self.env["quotation.request"]._cron_process_queue()
+
+    def failed_request(self, company, **overrides):
+        """A request whose product moved to `company` after it was accepted."""
+        robot = self.env["product.product"].create(
+            {"name": "Robot BELLA", "list_price": 9000.0}
+        )
+        request = self.submit(
+            self.payload(product_id=robot.id, **overrides),
+            source="webhook",
+        )
+        robot.company_id = company
+        with mute_logger(REQUEST_LOGGER):
+            self.process()
+        # Tracking is written when a transaction commits, as the cron's does.
+        self.env.cr.precommit.run()
+        self.assertEqual(request.state, "failed")
+        return request
 
     def ship_audit(self):
         self.env["quotation.request.audit"]._cron_ship()

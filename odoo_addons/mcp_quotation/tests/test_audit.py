@@ -8,13 +8,12 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..quotation_flow import QuotationFlow
-from .common import QuotationCase
+from .common import REQUEST_LOGGER, QuotationCase
 
 # Set by scripts/odoo-addon-tests, which starts a local S3 server (moto).
 S3_ENDPOINT_ENV = "MCP_QUOTATION_TEST_S3_ENDPOINT"
 UNREACHABLE_ENDPOINT = "http://127.0.0.1:9"
 AUDIT_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request_audit"
-REQUEST_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request"
 
 
 @tagged("post_install", "-at_install", "mcp_quotation")

@@ -8,9 +8,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..quotation_flow import QuotationFlow
-from .common import QuotationCase
-
-REQUEST_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request"
+from .common import REQUEST_LOGGER, QuotationCase
 
 
 @tagged("post_install", "-at_install", "mcp_quotation")

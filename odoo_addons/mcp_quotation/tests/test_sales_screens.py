@@ -1,12 +1,9 @@
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import BaseCase, new_test_user, tagged
-from odoo.tools import mute_logger
 
 from ..tools.display import human_duration, pretty_json
 from .common import QuotationCase
-
-REQUEST_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request"
 
 
 @tagged("post_install", "-at_install", "mcp_quotation")
@@ -43,26 +40,9 @@ class TestSalesScreens(QuotationCase):
     def as_manager(self, request):
         return request.with_user(self.manager)
 
-    def failed_request(self, **overrides):
-        """A request whose product moved to another company after it was accepted."""
-        robot = self.env["product.product"].create(
-            {"name": "Robot BELLA", "list_price": 9000.0}
-        )
-        request = self.submit(
-            self.payload(product_id=robot.id, **overrides),
-            source="webhook",
-        )
-        robot.company_id = self.other_company
-        with mute_logger(REQUEST_LOGGER):
-            self.process()
-        # Tracking is written when a transaction commits, as the cron's does.
-        self.env.cr.precommit.run()
-        self.assertEqual(request.state, "failed")
-        return request
-
     def test_failed_request_is_corrected_then_retried_to_completion(self):
         """A manager fixes the lines and customer of a failed request and retries it."""
-        request = self.as_manager(self.failed_request())
+        request = self.as_manager(self.failed_request(self.other_company))
         self.assertTrue(request.started_at and request.duration and request.turnaround)
         request.write(
             {
@@ -86,7 +66,7 @@ class TestSalesScreens(QuotationCase):
 
     def test_actions_are_logged_with_who_did_them_and_states_tracked(self):
         """Retry, Cancel and Process now note who acted; states are tracked."""
-        request = self.failed_request()
+        request = self.failed_request(self.other_company)
         manager_partner = self.manager.partner_id
         request.line_ids.product_id = self.tray
         self.as_manager(request).action_retry()
@@ -105,7 +85,7 @@ class TestSalesScreens(QuotationCase):
             [(value.old_value_char, value.new_value_char) for value in states],
         )
         self.assertEqual(request.state, "completed")
-        dismissed = self.failed_request(email="d@acme.example")
+        dismissed = self.failed_request(self.other_company, email="d@acme.example")
         self.as_manager(dismissed).action_cancel()
         self.assertEqual(dismissed.state, "cancelled")
         self.assertEqual(dismissed.message_ids[0].author_id, manager_partner)
@@ -122,9 +102,9 @@ class TestSalesScreens(QuotationCase):
     def test_bulk_actions_act_on_a_selection_or_refuse_naming_the_misfits(self):
         """Process now, Retry and Cancel take many requests; a misfit stops them all."""
         # Failed first: making them runs the queue.
-        failed = self.failed_request(email="f1@acme.example") | self.failed_request(
-            email="f2@acme.example"
-        )
+        failed = self.failed_request(
+            self.other_company, email="f1@acme.example"
+        ) | self.failed_request(self.other_company, email="f2@acme.example")
         Request = self.env["quotation.request"].with_user(self.manager)
         queued = Request.browse(
             [self.submit(self.payload(email=f"q{n}@acme.example")).id for n in range(3)]
@@ -143,7 +123,7 @@ class TestSalesScreens(QuotationCase):
         """Completed and failed requests refuse unlink and copy; queued ones don't."""
         done = self.submit()
         self.process()
-        failed = self.failed_request(email="f@acme.example")
+        failed = self.failed_request(self.other_company, email="f@acme.example")
         for request in (done, failed):
             with self.assertRaisesRegex(UserError, request.name):
                 self.as_manager(request).unlink()

@@ -1,5 +1,4 @@
 from odoo.tests import new_test_user, tagged
-from odoo.tools import mute_logger
 
 from .common import ApiCase
 
@@ -15,17 +14,7 @@ class TestTour(ApiCase):
             groups="sales_team.group_sale_manager",
             company_ids=[(6, 0, (self.env.company | other_company).ids)],
         )
-        robot = self.env["product.product"].create(
-            {"name": "Robot BELLA", "list_price": 9000.0}
-        )
-        request = self.submit(
-            self.payload(partner_name="Tour Robotics", product_id=robot.id),
-            source="webhook",
-        )
-        robot.company_id = other_company
-        with mute_logger("odoo.addons.mcp_quotation.models.quotation_request"):
-            self.process()
-        self.assertEqual(request.state, "failed")
+        request = self.failed_request(other_company, partner_name="Tour Robotics")
         self.start_tour(
             "/odoo/action-mcp_quotation.quotation_request_action",
             "mcp_quotation_retry_failed_request",
