@@ -264,13 +264,8 @@ def typed_list_sales(search_read: SearchRead, url: str) -> Tool:
     async def list_sales(limit: int = LIMIT) -> SaleOrderPage:
         """List sale orders, newest first."""
         rows = await search_read(limit + 1)
-        more = len(rows) > limit
-        return SaleOrderPage(
-            items=[sale_order(row, link) for row in rows[:limit]],
-            offset=0,
-            limit=limit,
-            has_more=more,
-            next_offset=limit if more else None,
+        return SaleOrderPage.of(
+            rows, lambda row: sale_order(row, link), offset=0, limit=limit
         )
 
     # The SDK resolves the return annotation, a string in this module, in the

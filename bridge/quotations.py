@@ -288,17 +288,13 @@ class AddonQuotations:
             return await self._service.search_products(params)
         if answer.status_code != 200:
             raise QuotationRejected(answer.status_code, answer.body)
-        hits = answer.body["products"]
-        more = len(hits) > offset + size
-        return ProductPage(
-            items=[
-                Product(**hit, url=inst.link("product.product", hit["id"]))
-                for hit in hits[offset : offset + size]
-            ],
+        # The lookup has no offset: it answers from the first hit.
+        hits = answer.body["products"][offset:]
+        return ProductPage.of(
+            hits,
+            lambda hit: Product(**hit, url=inst.link("product.product", hit["id"])),
             offset=offset,
             limit=size,
-            has_more=more,
-            next_offset=offset + size if more else None,
         )
 
     async def forward(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,26 @@ class Page(BaseModel, Generic[T]):
     next_offset: int | None = Field(
         description="Offset to pass to get the next page; null when this is the last."
     )
+
+    @classmethod
+    def of(
+        cls,
+        rows: Sequence[Any],
+        convert: Callable[[Any], T],
+        *,
+        offset: int,
+        limit: int,
+    ) -> Self:
+        """The page of `rows` read from `offset`: up to `limit` + 1 of them, the
+        one more telling that more exist (it is not converted)."""
+        more = len(rows) > limit
+        return cls(
+            items=[convert(row) for row in rows[:limit]],
+            offset=offset,
+            limit=limit,
+            has_more=more,
+            next_offset=offset + limit if more else None,
+        )
 
 
 class Partner(BaseModel):

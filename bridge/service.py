@@ -228,13 +228,8 @@ class OdooService:
                 count_limit=1,
             )
             rows = answer["records"]
-        more = len(rows) > size
-        return page(
-            items=[convert(row, inst.link) for row in rows[:size]],
-            offset=offset,
-            limit=size,
-            has_more=more,
-            next_offset=offset + size if more else None,
+        return page.of(
+            rows, lambda row: convert(row, inst.link), offset=offset, limit=size
         )
 
     # -- search / fetch ------------------------------------------------------------
