@@ -71,18 +71,11 @@ class ProductProduct(models.Model):
                 str(MIN_SIMILARITY),
                 str(MIN_SIMILARITY),
             )
-            match, score = self._mcp_trigram_match(
-                unaccent(SQL("%s", words)), unaccent(name)
-            )
+            spoken, written = unaccent(SQL("%s", words)), unaccent(name)
+            match, score = self._mcp_trigram_match(spoken, written)
             # Among equal scores, the name most like the words as a whole
             # first: "office chair" before "Office Chair Black".
-            order.append(
-                SQL(
-                    "similarity(%s, %s) DESC",
-                    unaccent(SQL("%s", words)),
-                    unaccent(name),
-                )
-            )
+            order.append(SQL("similarity(%s, %s) DESC", spoken, written))
             match = SQL(
                 "(%s OR %s %% %s OR %s %% %s)", match, code, words, barcode, words
             )

@@ -185,13 +185,15 @@ class QuotationCallEvent(models.Model):
             lead = self._create_lead(facts)
             targets.append(lead)
         note = self._note(facts, transcript_lines(data))
-        content = json.dumps(self.payload, indent=2, ensure_ascii=False).encode()
+        content = base64.b64encode(
+            json.dumps(self.payload, indent=2, ensure_ascii=False).encode()
+        )
         for record in targets:
             attachment = self.env["ir.attachment"].create(
                 {
                     "name": f"call-{self.conversation_id}.json",
                     "mimetype": "application/json",
-                    "datas": base64.b64encode(content),
+                    "datas": content,
                     "res_model": record._name,
                     "res_id": record.id,
                 }
