@@ -276,28 +276,22 @@ class QuotationRequest(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_processed(self):
-        if processed := self.filtered(
-            lambda request: request.state not in UNPROCESSED_STATES
-        ):
-            raise UserError(
-                self.env._(
-                    "Only queued or cancelled requests can be deleted; "
-                    "cancel the others instead: %(names)s",
-                    names=", ".join(processed.mapped("name")),
-                )
-            )
+        self._check_states(
+            UNPROCESSED_STATES,
+            self.env._(
+                "Only queued or cancelled requests can be deleted; "
+                "cancel the others instead:"
+            ),
+        )
 
     def copy(self, default=None):
-        if processed := self.filtered(
-            lambda request: request.state not in UNPROCESSED_STATES
-        ):
-            raise UserError(
-                self.env._(
-                    "Only queued or cancelled requests can be duplicated; "
-                    "retry a failed one instead: %(names)s",
-                    names=", ".join(processed.mapped("name")),
-                )
-            )
+        self._check_states(
+            UNPROCESSED_STATES,
+            self.env._(
+                "Only queued or cancelled requests can be duplicated; "
+                "retry a failed one instead:"
+            ),
+        )
         return super().copy(default)
 
     # ------------------------------------------------------------------
