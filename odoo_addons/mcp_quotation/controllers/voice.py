@@ -11,12 +11,11 @@ from ..tools.elevenlabs import (
     MAX_EVENT_BYTES,
     POST_CALL_PATH,
     SIGNATURE_HEADER,
+    TOOLS_EXPORT_PATH,
     tool_definitions,
 )
 from ..tools.lookup import PRODUCTS_PATH, parse_lookup
 from .mcp_quotation import read_body, require_method
-
-TOOLS_EXPORT_PATH = "/mcp_quotation/elevenlabs/tools.json"
 
 
 class VoiceController(http.Controller):

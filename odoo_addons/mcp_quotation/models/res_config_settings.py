@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
 from ..tools.api import API_PATH
-from ..tools.elevenlabs import POST_CALL_PATH
+from ..tools.elevenlabs import POST_CALL_PATH, TOOLS_EXPORT_PATH
 from ..tools.settings import DEFAULTS, param_key
 
 
@@ -95,6 +95,6 @@ class ResConfigSettings(models.TransientModel):
         """Download the voice agent's server tools for ElevenLabs."""
         return {
             "type": "ir.actions.act_url",
-            "url": "/mcp_quotation/elevenlabs/tools.json",
+            "url": TOOLS_EXPORT_PATH,
             "target": "download",
         }

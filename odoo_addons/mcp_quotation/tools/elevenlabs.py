@@ -15,6 +15,8 @@ from .lookup import DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH, PRODUCTS_PATH
 from .payload import LINE_FIELDS, MAX_LINES, REQUEST_FIELDS
 
 POST_CALL_PATH = "/mcp_quotation/v1/elevenlabs/post-call"
+# The settings' download of the agent's tool definitions.
+TOOLS_EXPORT_PATH = "/mcp_quotation/elevenlabs/tools.json"
 SIGNATURE_HEADER = "ElevenLabs-Signature"
 # ElevenLabs' own handlers accept a signature for 30 minutes.
 MAX_SIGNATURE_AGE = 30 * 60
