@@ -1,3 +1,5 @@
+# The mixin first: crm_lead and sale_order inherit it.
+from . import quotation_request_result  # isort: skip
 from . import (
     crm_lead,
     ir_http,

@@ -1,21 +1,7 @@
-from odoo import api, fields, models
+from odoo import models
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
-
-    quotation_request_id = fields.Many2one(
-        "quotation.request",
-        compute="_compute_quotation_request_id",
-        groups="mcp_quotation.mcp_quotation_group_user",
-        help="The quotation request this opportunity was made from.",
-    )
-
-    @api.depends_context("uid")
-    def _compute_quotation_request_id(self):
-        by_record = self.env["quotation.request"]._requests_by("opportunity_id", self)
-        for lead in self:
-            lead.quotation_request_id = by_record.get(lead.id, False)
-
-    def action_open_quotation_request(self):
-        return self.quotation_request_id._open_record(self.quotation_request_id)
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "quotation.request.result.mixin"]
+    _quotation_request_field = "opportunity_id"
