@@ -1,11 +1,14 @@
 # The MCP Odoo bridge: `serve` on port 8000 (MCP at /mcp, REST at /api, docs at /docs).
-FROM python:3.11-slim AS build
+# The base is pinned to a Python minor version and a Debian release (a bare
+# `3.11-slim` moved from bookworm to trixie under its users). To move it, change
+# both FROM lines together, then `docker compose build --pull bridge`.
+FROM python:3.11-slim-trixie AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bridge ./bridge
 RUN pip install --no-cache-dir --prefix=/install .
 
-FROM python:3.11-slim
+FROM python:3.11-slim-trixie
 COPY --from=build /install /usr/local
 RUN useradd --system --uid 10001 --home-dir /var/lib/mcp-odoo-bridge --create-home bridge
 USER bridge

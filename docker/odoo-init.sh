@@ -2,7 +2,8 @@
 # One-shot set-up of the Odoo database, safe to run at every start; used by
 # the compose stack's `odoo-init` service and by scripts/run. Installs
 # mcp_quotation on the first run only (with demo data when ODOO_DEMO=1),
-# upgrades it when its source changed since the last run, then (every run) points the addon's audit log at S3 when AUDIT_S3_ENDPOINT or
+# upgrades it when its source changed since the last run, then (every run)
+# points the addon's audit log at S3 when AUDIT_S3_ENDPOINT or
 # AUDIT_S3_ACCESS_KEY_ID is set, else at its local folder, and makes sure the
 # bridge has an Odoo API key, written to BRIDGE_CONFIG_FILE.
 set -euo pipefail
@@ -44,6 +45,8 @@ FIRST_INSTALL=$first_install "$odoo" shell "${odoo_args[@]}" --no-http --log-lev
 import os
 from pathlib import Path
 
+from odoo.release import version_info
+
 env_get = os.environ.get
 param = env["ir.config_parameter"].sudo().set_param
 use_s3 = bool(env_get("AUDIT_S3_ENDPOINT") or env_get("AUDIT_S3_ACCESS_KEY_ID"))
@@ -70,8 +73,9 @@ if not config.exists():
         f'url = "{env_get("BRIDGE_ODOO_URL", "http://odoo:8069")}"\n'
         f'database = "{os.environ["ODOO_DB"]}"\n'
         f'api_key = "{key}"\n'
-        # Odoo 19 speaks JSON-2: no detection round trip before the first call.
-        'protocol = "json2"\n'
+        # Named, so no detection round trip before the first call: JSON-2 from
+        # Odoo 19 on, JSON-RPC (odoorpc) on 18.
+        f'protocol = "{"json2" if version_info[0] >= 19 else "odoorpc"}"\n'
         f'public_url = "{env_get("ODOO_PUBLIC_URL", "http://localhost:8069")}"\n'
     )
     # Compose: read by the bridge's own user on a volume only these two share.
