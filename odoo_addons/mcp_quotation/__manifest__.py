@@ -1,11 +1,20 @@
 {
     "name": "MCP Quotation Requests",
-    "summary": "Durable queue that turns voice-agent and LLM requests into quotations",
+    "summary": "Voice agents and LLM clients request quotations; a queue builds them",
     "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "author": "mcp-odoo",
     "website": "https://github.com/mcp-odoo/mcp-odoo",
     "license": "LGPL-3",
+    # The Apps page's pictures, the first one its cover (static/description/).
+    "images": [
+        "static/description/quotation_requests_kanban.png",
+        "static/description/quotation_requests_list.png",
+        "static/description/quotation_request_completed.png",
+        "static/description/quotation_request_failed.png",
+        "static/description/quotation_from_request.png",
+        "static/description/settings.png",
+    ],
     "depends": ["crm", "sale_crm"],
     "data": [
         "security/mcp_quotation_groups.xml",
