@@ -12,5 +12,6 @@ from . import (
     test_send_quotation,
     test_submit,
     test_tour,
+    test_translations,
     test_wait_estimate,
 )
