@@ -6,9 +6,9 @@ to it. The addon's controllers, models, validation (``lib.payload``,
 ``lib.lookup``) and ElevenLabs export read it from here.
 
 "The earlier system", wherever the addon cites it, is the stand-alone webhook
-service this addon replaces (see the opening of README.md). Its paths (the legacy
-ones below), flat payload, tracking ids and documents are kept, so that callers
-configured against it keep working unchanged.
+service this addon replaces. Its paths (the legacy ones below), flat payload,
+tracking ids and documents are kept, so that callers configured against it
+keep working unchanged.
 """
 
 # Paths
