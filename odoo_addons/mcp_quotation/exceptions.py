@@ -1,11 +1,13 @@
+"""The addon's exceptions: what a caller did wrong, and what the queue retries."""
+
 import logging
 
 from werkzeug.exceptions import Unauthorized
 
 from odoo.exceptions import ValidationError
 
-from .tools.elevenlabs import BAD_SIGNATURE_MESSAGE
-from .tools.lookup import LOOKUP_INVALID_MESSAGE
+from .contract import LOOKUP_INVALID_MESSAGE
+from .lib.elevenlabs import BAD_SIGNATURE_MESSAGE
 
 
 class QuotationValidationError(ValidationError):
@@ -33,3 +35,12 @@ class InvalidSignature(Unauthorized):
     """A webhook call that its sender's signature does not authenticate."""
 
     description = BAD_SIGNATURE_MESSAGE
+
+
+class RetryableError(Exception):
+    """A failure that says nothing about the request: its attempt is retried.
+
+    The queue (``models/quotation_request_queue.py``) raises it for the
+    database errors it retries, and schedules a retry, with backoff, for it
+    alone; every other failure ends the request as failed.
+    """

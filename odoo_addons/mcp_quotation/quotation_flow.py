@@ -12,7 +12,7 @@ from markupsafe import Markup
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
-from .addon_records import processing_cron
+from .xml_ids import processing_cron
 
 _logger = logging.getLogger(__name__)
 

@@ -113,7 +113,7 @@ class Backend:
 
     def settings(self, tmp_path: Any, **overrides: Any) -> Any:
         """Bridge settings: `prod` read-only for reads, `dev` for writes."""
-        from bridge.config import Settings  # noqa: PLC0415
+        from bridge.config import Settings
 
         instance = {"url": self.url, "database": self.database, "api_key": self.api_key}
         values: dict[str, Any] = {

@@ -1,10 +1,13 @@
 """The fake mcp_quotation addon: its routes, as its HTTP contract describes
 them. tests/test_fake_odoo.py replays the addon's shared examples
 (odoo_addons/mcp_quotation/tests/api_examples.json) against it, so the two
-cannot drift. Requests are validated by the addon's own plain-Python rules."""
+cannot drift. Paths, limits, states and error codes are the addon's contract
+(odoo_addons/mcp_quotation/contract.py); requests are validated by the addon's
+own plain-Python rules (its lib/)."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import json
 import re
@@ -23,44 +26,34 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-API_PATH = "/mcp_quotation/v1/quotations"
-LEGACY_SUBMIT_PATH = "/api/quotation/async"
-LEGACY_STATUS_PATH = "/api/quotation/status"
-# Paths under which the addon answers its own errors (404, 405) in JSON.
-API_PREFIXES = ("/mcp_quotation/", LEGACY_SUBMIT_PATH, LEGACY_STATUS_PATH)
-MAX_BODY_BYTES = 64 * 1024
-# The addon's own rules, plain Python, loaded by path as a package of their
-# own: the fake refuses and accepts exactly what the addon does (aliases,
-# secret keys, lookup parameters).
-ADDON_TOOLS = Path(__file__).resolve().parents[2] / "odoo_addons/mcp_quotation/tools"
+ADDON_DIR = Path(__file__).resolve().parents[2] / "odoo_addons/mcp_quotation"
+ADDON_PACKAGE = "mcp_quotation_plain"
 
 
-def _load_addon_tools() -> str:
-    name = "mcp_quotation_tools"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name,
-            ADDON_TOOLS / "__init__.py",
-            submodule_search_locations=[str(ADDON_TOOLS)],
-        )
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load {ADDON_TOOLS}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return name
+def _load_addon_package() -> str:
+    """The addon's folder as a package whose ``__init__`` (it imports Odoo) never
+    runs: its plain-Python modules (``contract``, ``lib.*``) import from there."""
+    if ADDON_PACKAGE not in sys.modules:
+        spec = importlib.machinery.ModuleSpec(ADDON_PACKAGE, None, is_package=True)
+        spec.submodule_search_locations = [str(ADDON_DIR)]
+        sys.modules[ADDON_PACKAGE] = importlib.util.module_from_spec(spec)
+    return ADDON_PACKAGE
 
 
-ADDON_TOOLS_PACKAGE = _load_addon_tools()
-payload_rules = importlib.import_module(f"{ADDON_TOOLS_PACKAGE}.payload")
-lookup_rules = importlib.import_module(f"{ADDON_TOOLS_PACKAGE}.lookup")
+# The addon's own contract and rules: the fake refuses and accepts exactly
+# what the addon does (aliases, secret keys, lookup parameters, limits).
+contract = importlib.import_module(f"{_load_addon_package()}.contract")
+# tests/test_elevenlabs_export.py imports the addon's lib modules by this name.
+ADDON_TOOLS_PACKAGE = f"{ADDON_PACKAGE}.lib"
+payload_rules = importlib.import_module(f"{ADDON_PACKAGE}.lib.payload")
+lookup_rules = importlib.import_module(f"{ADDON_PACKAGE}.lib.lookup")
 # pg_trgm's threshold, as the addon sets it.
 MIN_SIMILARITY = 0.3
 PROGRESS = {
-    "queued": "Waiting in the queue",
-    "processing": "Creating the sale order",
-    "completed": "Done",
-    "failed": "Failed",
+    contract.QUEUED: "Waiting in the queue",
+    contract.PROCESSING: "Creating the sale order",
+    contract.COMPLETED: "Done",
+    contract.FAILED: "Failed",
 }
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -82,14 +75,13 @@ class Quotation:
 
 def addon_error(
     status: int,
-    code: str,
     message: str,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """The addon's one error shape: ``{"error", "message", ...}``."""
+    """The addon's one error shape: ``{"error": <the status's code>, "message"}``."""
     return JSONResponse(
-        {"error": code, "message": message, **extra},
+        {"error": contract.ERROR_CODES[status], "message": message, **extra},
         status_code=status,
         headers=headers,
     )
@@ -113,7 +105,6 @@ class _OneMethod:
         else:
             response = addon_error(
                 405,
-                "method_not_allowed",
                 f"{request.method} is not allowed on this path; use {self.method}.",
                 headers={"Allow": self.method},
             )
@@ -122,8 +113,8 @@ class _OneMethod:
 
 async def not_found(request: Request, exc: Exception) -> Response:
     """Unknown paths: the addon's JSON under its prefixes, Odoo's page elsewhere."""
-    if request.url.path.startswith(API_PREFIXES):
-        return addon_error(404, "not_found", f"No route serves {request.url.path}.")
+    if contract.is_api_path(request.url.path):
+        return addon_error(404, f"No route serves {request.url.path}.")
     detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
     return PlainTextResponse(detail, status_code=404)
 
@@ -144,11 +135,11 @@ class AddonRoutes:
         submit = _OneMethod("POST", self.create_quotation)
         status = _OneMethod("GET", self.quotation_status)
         return [
-            Route(lookup_rules.PRODUCTS_PATH, _OneMethod("GET", self.lookup_products)),
-            Route(API_PATH, submit),
-            Route(LEGACY_SUBMIT_PATH, submit),
-            Route(API_PATH + "/{tracking_id}", status),
-            Route(LEGACY_STATUS_PATH + "/{tracking_id}", status),
+            Route(contract.PRODUCTS_PATH, _OneMethod("GET", self.lookup_products)),
+            Route(contract.QUOTATIONS_PATH, submit),
+            Route(contract.LEGACY_SUBMIT_PATH, submit),
+            Route(contract.QUOTATIONS_PATH + "/{tracking_id}", status),
+            Route(contract.LEGACY_STATUS_PATH + "/{tracking_id}", status),
         ]
 
     def settle(self, tracking_id: str, state: str) -> None:
@@ -205,7 +196,7 @@ class AddonRoutes:
             "tracking_id": quotation.tracking_id,
             "name": quotation.name,
             "status": self._state(quotation),
-            "status_url": f"{API_PATH}/{quotation.tracking_id}",
+            "status_url": f"{contract.QUOTATIONS_PATH}/{quotation.tracking_id}",
             "message": "Quotation request queued.",
             "estimated_time": "10-30 seconds",
         }
@@ -244,8 +235,7 @@ class AddonRoutes:
         if errors:
             return addon_error(
                 422,
-                "validation_error",
-                lookup_rules.LOOKUP_INVALID_MESSAGE,
+                contract.LOOKUP_INVALID_MESSAGE,
                 errors=errors,
             )
         return JSONResponse({"query": words, "products": self._rank(words, limit)})
@@ -253,9 +243,9 @@ class AddonRoutes:
     async def create_quotation(self, request: Request) -> Response:
         """Store a request and answer at once with its tracking id."""
         declared = request.headers.get("content-length", "")
-        too_large = declared.isdigit() and int(declared) > MAX_BODY_BYTES
+        too_large = declared.isdigit() and int(declared) > contract.MAX_BODY_BYTES
         raw = b"" if too_large else await request.body()
-        too_large = too_large or len(raw) > MAX_BODY_BYTES
+        too_large = too_large or len(raw) > contract.MAX_BODY_BYTES
         try:
             payload, valid_json = json.loads(raw), True
         except ValueError:
@@ -265,21 +255,16 @@ class AddonRoutes:
         if uid is None:
             return _unauthorized()
         if too_large:
-            return addon_error(
-                413,
-                "payload_too_large",
-                f"The body must be at most {MAX_BODY_BYTES} bytes.",
-            )
+            return addon_error(413, contract.body_too_large_message())
         if not valid_json:
-            return addon_error(400, "bad_request", "The body is not valid JSON.")
+            return addon_error(400, contract.BAD_JSON_MESSAGE)
         parsed, errors = self._parse(
             payload, idempotency_key=request.headers.get("idempotency-key")
         )
         if parsed is None or errors:
             return addon_error(
                 422,
-                "validation_error",
-                "The quotation request is invalid; nothing was stored.",
+                contract.VALIDATION_MESSAGE,
                 errors=errors,
             )
         # As in the addon, a key is scoped to the API key's user.
@@ -301,8 +286,8 @@ class AddonRoutes:
         if quotation.settled:
             return quotation.settled
         if quotation.polls >= self.polls_to_complete:
-            return "completed"
-        return "queued" if quotation.polls == 0 else "processing"
+            return contract.COMPLETED
+        return contract.QUEUED if quotation.polls == 0 else contract.PROCESSING
 
     def _complete(self, quotation: Quotation) -> dict[str, Any]:
         payload = quotation.payload
@@ -360,12 +345,11 @@ class AddonRoutes:
         if quotation is None:
             return addon_error(
                 404,
-                "not_found",
                 f"No quotation request with tracking id {tracking_id!r}.",
             )
         quotation.polls += 1
         state = self._state(quotation)
-        ended = state in ("completed", "failed")
+        ended = state in contract.FINAL_STATES
         return JSONResponse(
             {
                 "tracking_id": quotation.tracking_id,
@@ -374,8 +358,12 @@ class AddonRoutes:
                 "created_at": quotation.created_at,
                 "elapsed_time": f"{quotation.polls * 1.0:.1f}s",
                 "progress": PROGRESS[state],
-                "result": self._complete(quotation) if state == "completed" else None,
-                "error": "No pricelist for the customer" if state == "failed" else None,
+                "result": self._complete(quotation)
+                if state == contract.COMPLETED
+                else None,
+                "error": "No pricelist for the customer"
+                if state == contract.FAILED
+                else None,
                 "completed_at": datetime.now(UTC).isoformat() if ended else None,
             }
         )
@@ -414,7 +402,6 @@ def word_similarity(words: str, text: str) -> float:
 def _unauthorized() -> JSONResponse:
     return addon_error(
         401,
-        "unauthorized",
-        "A valid Odoo API key is required: Authorization: Bearer <key>.",
+        contract.UNAUTHORIZED_MESSAGE,
         headers={"WWW-Authenticate": "Bearer"},
     )

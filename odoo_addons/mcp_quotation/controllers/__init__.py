@@ -1,1 +1,1 @@
-from . import mcp_quotation, voice
+from . import mcp_quotation, products, voice

@@ -10,12 +10,12 @@ from werkzeug.exceptions import (
 from odoo import http
 from odoo.http import request
 
-from ..tools.api import (
-    API_PATH,
+from ..contract import (
     BAD_JSON_MESSAGE,
     LEGACY_STATUS_PATH,
     LEGACY_SUBMIT_PATH,
     MAX_BODY_BYTES,
+    QUOTATIONS_PATH,
     body_too_large_message,
 )
 
@@ -41,7 +41,7 @@ def read_body(httprequest, limit=MAX_BODY_BYTES):
 
 class McpQuotationController(http.Controller):
     @http.route(
-        [API_PATH, LEGACY_SUBMIT_PATH],
+        [QUOTATIONS_PATH, LEGACY_SUBMIT_PATH],
         type="http",
         auth="bearer",
         csrf=False,
@@ -54,7 +54,7 @@ class McpQuotationController(http.Controller):
             body = json.loads(read_body(request.httprequest))
         except ValueError as error:
             raise BadRequest(BAD_JSON_MESSAGE) from error
-        acknowledgement = request.env["quotation.request"].submit_request(
+        acknowledgement = request.env["quotation.request"]._submit_request(
             body,
             idempotency_key=request.httprequest.headers.get("Idempotency-Key"),
             source="webhook",
@@ -64,7 +64,7 @@ class McpQuotationController(http.Controller):
 
     @http.route(
         [
-            f"{API_PATH}/<string:tracking_id>",
+            f"{QUOTATIONS_PATH}/<string:tracking_id>",
             f"{LEGACY_STATUS_PATH}/<string:tracking_id>",
         ],
         type="http",

@@ -1,3 +1,5 @@
+"""The ElevenLabs voice agent's routes: its post-call webhook, its tools' export."""
+
 import json
 
 from werkzeug.exceptions import BadRequest
@@ -6,36 +8,17 @@ from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import content_disposition, request
 
-from ..exceptions import InvalidLookup
-from ..tools.elevenlabs import (
+from ..lib.elevenlabs import (
     MAX_EVENT_BYTES,
     POST_CALL_PATH,
     SIGNATURE_HEADER,
     TOOLS_EXPORT_PATH,
     tool_definitions,
 )
-from ..tools.lookup import PRODUCTS_PATH, parse_lookup
 from .mcp_quotation import read_body, require_method
 
 
 class VoiceController(http.Controller):
-    @http.route(
-        PRODUCTS_PATH,
-        type="http",
-        auth="bearer",
-        csrf=False,
-        readonly=True,
-        save_session=False,
-    )
-    def lookup_products(self, **args):
-        """The sellable products nearest to the words ``q``, best first."""
-        require_method("GET")
-        (words, limit), errors = parse_lookup(args)
-        if errors:
-            raise InvalidLookup(errors)
-        products = request.env["product.product"]._mcp_lookup(words, limit)
-        return request.make_json_response({"query": words, "products": products})
-
     @http.route(
         POST_CALL_PATH,
         type="http",

@@ -8,6 +8,8 @@ from . import (
     quotation_request,
     quotation_request_audit,
     quotation_request_line,
+    quotation_request_queue,
+    quotation_request_submission,
     res_company,
     res_config_settings,
     sale_order,

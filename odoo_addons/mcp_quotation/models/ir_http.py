@@ -6,18 +6,24 @@ from odoo import models
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.http import request
 
-from ..exceptions import InvalidSignature, QuotationValidationError
-from ..tools.api import (
+from ..contract import (
     ERROR_CODES,
     FORBIDDEN_MESSAGE,
     INTERNAL_ERROR_MESSAGE,
     UNAUTHORIZED_MESSAGE,
     VALIDATION_MESSAGE,
     is_api_path,
-    json_error,
 )
+from ..exceptions import InvalidSignature, QuotationValidationError
 
 _logger = logging.getLogger(__name__)
+
+
+def json_error(status, message, **extra):
+    """``{"error": <the status's code>, "message": message, ...}`` as a response."""
+    return request.make_json_response(
+        {"error": ERROR_CODES[status], "message": message, **extra}, status=status
+    )
 
 
 class IrHttp(models.AbstractModel):

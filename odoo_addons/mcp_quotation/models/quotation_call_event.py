@@ -10,15 +10,16 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError
 
+from ..contract import FINAL_STATES
 from ..exceptions import InvalidSignature
-from ..tools.elevenlabs import (
+from ..lib.elevenlabs import (
     TRANSCRIPTION_EVENT,
     call_facts,
     parse_event,
     signature_problem,
     transcript_lines,
 )
-from ..tools.settings import param_key
+from ..lib.settings import param_key
 
 _logger = logging.getLogger(__name__)
 
@@ -152,9 +153,7 @@ class QuotationCallEvent(models.Model):
                     waiting.append(candidate.id)  # another worker has it
                     continue
                 requests = event._requests()
-                if requests.filtered(
-                    lambda request: request.state in ("queued", "processing")
-                ):
+                if requests.filtered(lambda request: request.state not in FINAL_STATES):
                     waiting.append(event.id)  # attached once they have ended
                     continue
                 event._attach_or_fail(requests)
@@ -168,7 +167,7 @@ class QuotationCallEvent(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._attach(requests)
-        except Exception as error:  # noqa: BLE001 - any failure becomes data
+        except Exception as error:  # any failure becomes data
             _logger.exception(
                 "Post-call event of conversation %s could not be attached",
                 self.conversation_id,

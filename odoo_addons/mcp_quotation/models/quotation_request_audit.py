@@ -4,10 +4,10 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import config
 
-from ..addon_records import shipping_cron
-from ..tools.audit_document import audit_document, audit_key
-from ..tools.audit_store import AuditStoreError, LocalAuditStore, S3AuditStore
-from ..tools.settings import read_setting
+from ..lib.audit_document import audit_document, audit_key
+from ..lib.audit_store import AuditStoreError, LocalAuditStore, S3AuditStore
+from ..lib.settings import read_setting
+from ..xml_ids import shipping_cron
 
 _logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 
-from ..tools.api import API_PATH
-from ..tools.elevenlabs import POST_CALL_PATH, TOOLS_EXPORT_PATH
-from ..tools.settings import DEFAULTS, param_key
+from ..contract import QUOTATIONS_PATH
+from ..lib.elevenlabs import POST_CALL_PATH, TOOLS_EXPORT_PATH
+from ..lib.settings import DEFAULTS, param_key
 
 
 class ResConfigSettings(models.TransientModel):
@@ -87,8 +87,9 @@ class ResConfigSettings(models.TransientModel):
     def _compute_mcp_quotation_urls(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
         for settings in self:
-            settings.mcp_quotation_submit_url = f"{base_url}{API_PATH}"
-            settings.mcp_quotation_status_url = f"{base_url}{API_PATH}/<tracking_id>"
+            submit_url = f"{base_url}{QUOTATIONS_PATH}"
+            settings.mcp_quotation_submit_url = submit_url
+            settings.mcp_quotation_status_url = f"{submit_url}/<tracking_id>"
             settings.mcp_quotation_post_call_url = f"{base_url}{POST_CALL_PATH}"
 
     def action_download_elevenlabs_tools(self):

@@ -6,9 +6,9 @@ from unittest.mock import patch
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 from odoo.tools import mute_logger
 
-from ..tools.settings import param_key
+from ..lib.settings import param_key
 
-REQUEST_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request"
+QUEUE_LOGGER = "odoo.addons.mcp_quotation.models.quotation_request_queue"
 
 
 class CronCase(TransactionCase):
@@ -92,7 +92,7 @@ class QuotationCase(CronCase):
         Request = self.env["quotation.request"]
         if user:
             Request = Request.with_user(user)
-        ack = Request.submit_request(payload or self.payload(), **kwargs)
+        ack = Request._submit_request(payload or self.payload(), **kwargs)
         return self.env["quotation.request"].search(
             [("tracking_id", "=", ack["tracking_id"])]
         )
@@ -110,7 +110,7 @@ class QuotationCase(CronCase):
             source="webhook",
         )
         robot.company_id = company
-        with mute_logger(REQUEST_LOGGER):
+        with mute_logger(QUEUE_LOGGER):
             self.process()
         # Tracking is written when a transaction commits, as the cron's does.
         self.env.cr.precommit.run()

@@ -8,7 +8,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..quotation_flow import QuotationFlow
-from .common import REQUEST_LOGGER, QuotationCase
+from .common import QUEUE_LOGGER, QuotationCase
 
 # Set by scripts/odoo-addon-tests, which starts a local S3 server (moto).
 S3_ENDPOINT_ENV = "MCP_QUOTATION_TEST_S3_ENDPOINT"
@@ -83,7 +83,7 @@ class TestAuditLocalFolder(QuotationCase):
             patch.object(
                 QuotationFlow, "_create_sale_order", side_effect=ValueError("no")
             ),
-            mute_logger(REQUEST_LOGGER),
+            mute_logger(QUEUE_LOGGER),
         ):
             self.process()
         self.ship_audit()
@@ -120,7 +120,7 @@ class TestAuditS3(QuotationCase):
                 f"{S3_ENDPOINT_ENV} is not set: no S3 server to test against"
             )
         try:
-            import boto3  # noqa: PLC0415 - optional dependency
+            import boto3
         except ImportError as error:
             raise SkipTest("boto3 is not installed in Odoo's Python") from error
         cls.endpoint = endpoint

@@ -1,7 +1,7 @@
 from odoo.tests import HttpCase, tagged
 
-from ..tools.elevenlabs import API_KEY_SECRET_PLACEHOLDER
-from ..tools.payload import parse_payload
+from ..lib.elevenlabs import API_KEY_SECRET_PLACEHOLDER
+from ..lib.payload import parse_payload
 from .common import QuotationCase
 
 

@@ -1,13 +1,23 @@
+import hashlib
+import hmac
 import json
 import time
 
 from odoo.tests import tagged
 
+from ..lib.elevenlabs import MAX_EVENT_BYTES, POST_CALL_PATH
 from ..models.quotation_call_event import BATCH_SIZE
-from ..tools.elevenlabs import MAX_EVENT_BYTES, POST_CALL_PATH, sign
 from .common import ApiCase
 
 SECRET = "wsec_test_0123456789"
+
+
+def sign(body, secret, timestamp):
+    """The ``ElevenLabs-Signature`` header value ElevenLabs sends for ``body``."""
+    digest = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    return f"t={timestamp},v0={digest}"
 
 
 def transcription(conversation_id, **analysis):

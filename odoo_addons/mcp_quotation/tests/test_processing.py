@@ -8,7 +8,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..quotation_flow import QuotationFlow
-from .common import REQUEST_LOGGER, QuotationCase
+from .common import QUEUE_LOGGER, QuotationCase
 
 
 @tagged("post_install", "-at_install", "mcp_quotation")
@@ -93,7 +93,7 @@ class TestProcessing(QuotationCase):
         request = self.submit(self.payload(email="rollback@acme.example"))
         with (
             patch.object(QuotationFlow, "_post_notes", side_effect=ValueError("boom")),
-            mute_logger(REQUEST_LOGGER),
+            mute_logger(QUEUE_LOGGER),
         ):
             self.process()
         self.assertEqual(request.state, "failed")
@@ -159,7 +159,7 @@ class TestProcessing(QuotationCase):
         failed = self.submit(self.payload(email="f@acme.example"))
         with (
             patch.object(QuotationFlow, "_post_notes", side_effect=ValueError("x")),
-            mute_logger(REQUEST_LOGGER),
+            mute_logger(QUEUE_LOGGER),
         ):
             self.process()
         failed.action_retry()
@@ -181,7 +181,7 @@ class TestProcessing(QuotationCase):
             patch.object(
                 QuotationFlow, "_create_sale_order", side_effect=ValueError("boom")
             ),
-            self.assertLogs(REQUEST_LOGGER, "ERROR") as logs,
+            self.assertLogs(QUEUE_LOGGER, "ERROR") as logs,
         ):
             self.process()
         self.assertIs(logs.records[0].exc_info[0], ValueError)

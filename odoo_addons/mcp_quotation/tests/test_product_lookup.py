@@ -3,8 +3,8 @@ from unittest.mock import patch
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from ..contract import PRODUCTS_PATH
 from ..exceptions import QuotationValidationError
-from ..tools.lookup import PRODUCTS_PATH
 from .common import ApiCase
 
 

@@ -83,7 +83,7 @@ class TestLiveWorker(CronCase):
             product = env["product.product"].create(
                 {"name": "Race Robot", "list_price": 10.0}
             )
-            ack = env["quotation.request"].submit_request(
+            ack = env["quotation.request"]._submit_request(
                 {
                     "partner_name": "Race Corp",
                     "email": "race@example.com",

@@ -2,7 +2,7 @@ import json
 
 from odoo.tests import new_test_user, tagged
 
-from ..tools.api import MAX_BODY_BYTES
+from ..contract import MAX_BODY_BYTES
 from .common import ApiCase
 
 API = "/mcp_quotation/v1/quotations"

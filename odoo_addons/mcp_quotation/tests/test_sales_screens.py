@@ -2,7 +2,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import BaseCase, new_test_user, tagged
 
-from ..tools.display import human_duration, pretty_json
+from ..lib.display import human_duration, pretty_json
 from .common import QuotationCase
 
 

@@ -14,7 +14,7 @@ class TestSubmit(QuotationCase):
     def assert_rejected(self, payload, fields):
         count = self.env["quotation.request"].search_count([])
         with self.assertRaises(QuotationValidationError) as caught:
-            self.env["quotation.request"].submit_request(payload)
+            self.env["quotation.request"]._submit_request(payload)
         self.assertEqual({error["field"] for error in caught.exception.errors}, fields)
         self.assertEqual(self.env["quotation.request"].search_count([]), count)
 
@@ -88,8 +88,8 @@ class TestSubmit(QuotationCase):
     def test_same_idempotency_key_returns_the_existing_request(self):
         """A replayed key answers with the first request, creating nothing."""
         Request = self.env["quotation.request"]
-        first = Request.submit_request(self.payload(), idempotency_key="call-42")
-        again = Request.submit_request(
+        first = Request._submit_request(self.payload(), idempotency_key="call-42")
+        again = Request._submit_request(
             self.payload(email="other@acme.example"), idempotency_key="call-42"
         )
         self.assertTrue(first["created"])
@@ -100,11 +100,11 @@ class TestSubmit(QuotationCase):
     def test_an_idempotency_key_belongs_to_the_user_who_sent_it(self):
         """Another user's same key creates its own request, not a replay."""
         Request = self.env["quotation.request"]
-        first = Request.submit_request(self.payload(), idempotency_key="call-43")
+        first = Request._submit_request(self.payload(), idempotency_key="call-43")
         caller = new_test_user(
             self.env, login="caller_b", groups="mcp_quotation.mcp_quotation_group_user"
         )
-        other = Request.with_user(caller).submit_request(
+        other = Request.with_user(caller)._submit_request(
             self.payload(), idempotency_key="call-43"
         )
         self.assertTrue(other["created"])
@@ -117,7 +117,7 @@ class TestSubmit(QuotationCase):
     def test_concurrent_same_key_asks_for_a_retry_instead_of_a_duplicate(self):
         """When another transaction stored the key first, the caller retries."""
         Request = self.env["quotation.request"]
-        Request.submit_request(self.payload(), idempotency_key="race")
+        Request._submit_request(self.payload(), idempotency_key="race")
         # The other transaction committed after this one's snapshot was taken,
         # so the look-up misses it and the unique index is what catches it.
         with (
@@ -129,14 +129,14 @@ class TestSubmit(QuotationCase):
             # Stands for the HTTP request's transaction, which Odoo rolls back.
             self.env.cr.savepoint(),
         ):
-            Request.submit_request(self.payload(), idempotency_key="race")
+            Request._submit_request(self.payload(), idempotency_key="race")
         self.assertEqual(Request.search_count([("idempotency_key", "=", "race")]), 1)
 
     def test_submitting_needs_the_quotation_user_group(self):
         """A user outside the quotation groups cannot submit."""
         outsider = new_test_user(self.env, login="outsider", groups="base.group_user")
         with self.assertRaises(AccessError):
-            self.env["quotation.request"].with_user(outsider).submit_request(
+            self.env["quotation.request"].with_user(outsider)._submit_request(
                 self.payload()
             )
 
@@ -163,7 +163,7 @@ class TestSubmit(QuotationCase):
     def test_estimated_time_follows_the_queue_and_recent_durations(self):
         """The estimate grows with the requests ahead and the recent pace."""
         Request = self.env["quotation.request"]
-        first = Request.submit_request(self.payload(email="e0@acme.example"))
+        first = Request._submit_request(self.payload(email="e0@acme.example"))
         self.assertEqual(first["estimated_time"], "about 3 seconds")
         done = self.submit(self.payload(email="e1@acme.example")) | self.submit(
             self.payload(email="e2@acme.example")
@@ -179,5 +179,5 @@ class TestSubmit(QuotationCase):
         for index in range(2):
             self.submit(self.payload(email=f"q{index}@acme.example"))
         # Ahead: the first request and two more; each takes 3.5 s lately.
-        ack = Request.submit_request(self.payload(email="last@acme.example"))
+        ack = Request._submit_request(self.payload(email="last@acme.example"))
         self.assertEqual(ack["estimated_time"], "about 14 seconds")

@@ -1,6 +1,6 @@
 from odoo.tests import BaseCase, tagged
 
-from ..tools.wait_estimate import (
+from ..lib.wait_estimate import (
     DEFAULT_SECONDS_PER_REQUEST,
     describe_wait,
     estimated_seconds,

@@ -11,8 +11,16 @@ import hashlib
 import hmac
 import json
 
-from .lookup import DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH, PRODUCTS_PATH
-from .payload import LINE_FIELDS, MAX_LINES, REQUEST_FIELDS
+from ..contract import (
+    LINE_FIELDS,
+    LOOKUP_DEFAULT_LIMIT,
+    LOOKUP_MAX_LIMIT,
+    LOOKUP_MAX_QUERY_LENGTH,
+    MAX_LINES,
+    PRODUCTS_PATH,
+    QUOTATIONS_PATH,
+    REQUEST_FIELDS,
+)
 
 POST_CALL_PATH = "/mcp_quotation/v1/elevenlabs/post-call"
 # The settings' download of the agent's tool definitions.
@@ -52,14 +60,6 @@ def signature_problem(header, body, secret, now):
     if not hmac.compare_digest(expected, signature):
         return "signature does not match"
     return None
-
-
-def sign(body, secret, timestamp):
-    """The ``ElevenLabs-Signature`` header value ElevenLabs sends for ``body``."""
-    digest = hmac.new(
-        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
-    ).hexdigest()
-    return f"t={timestamp},v0={digest}"
 
 
 def parse_event(body):
@@ -205,7 +205,7 @@ def tool_definitions(base_url):
     """The agent's server tools as ElevenLabs tools-API documents."""
     headers = {"Authorization": {"secret_id": API_KEY_SECRET_PLACEHOLDER}}
     base_url = base_url.rstrip("/")
-    quotations = f"{base_url}/mcp_quotation/v1/quotations"
+    quotations = f"{base_url}{QUOTATIONS_PATH}"
 
     def tool(name, description, api_schema):
         return {
@@ -233,12 +233,13 @@ def tool_definitions(base_url):
                         "q": _literal(
                             "string",
                             "The product as the caller said it, e.g. 'desk "
-                            f"combination' (at most {MAX_QUERY_LENGTH} characters).",
+                            f"combination' (at most {LOOKUP_MAX_QUERY_LENGTH} "
+                            "characters).",
                         ),
                         "limit": _literal(
                             "integer",
-                            f"How many matches, 1 to {MAX_LIMIT}; {DEFAULT_LIMIT} "
-                            "when not given.",
+                            f"How many matches, 1 to {LOOKUP_MAX_LIMIT}; "
+                            f"{LOOKUP_DEFAULT_LIMIT} when not given.",
                         ),
                     },
                     "required": ["q"],

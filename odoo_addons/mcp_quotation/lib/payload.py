@@ -11,40 +11,23 @@ an error too: dropped, it could silently change the order.
 import math
 import re
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-SOURCES = ("webhook", "bridge", "manual")
-MAX_NAME_LENGTH = 256
-MAX_NOTES_LENGTH = 4096
-MAX_LINES = 100
-MAX_KEY_LENGTH = 128
-# Keys whose values never reach the database, the chatter or an audit document.
-# The bridge's audit log redacts the same keys (bridge/audit.py).
-SECRET_KEY_RE = re.compile(
-    r"pass(word)?|secret|token|api[_-]?key|authorization|credential|cookie",
-    re.IGNORECASE,
+from ..contract import (
+    LINE_ALIASES,
+    LINE_FIELDS,
+    MAX_KEY_LENGTH,
+    MAX_LINES,
+    MAX_NAME_LENGTH,
+    MAX_NOTES_LENGTH,
+    MAX_PHONE_LENGTH,
+    REDACTED,
+    REQUEST_FIELDS,
+    SECRET_KEY_PATTERN,
+    SOURCES,
+    WRAPPER,
 )
-REDACTED = "[redacted]"
 
-WRAPPER = "parameters"
-REQUEST_FIELDS = (
-    "partner_name",
-    "contact_name",
-    "email",
-    "phone",
-    "lead_name",
-    "notes",
-    "user_id",
-    "team_id",
-    "lines",
-    "idempotency_key",
-    "source",
-    "source_ref",
-    "send_quotation",
-)
-LINE_FIELDS = ("product_id", "product_ref", "product_qty", "product_price")
-# Odoo's own names for a line's quantity and price, as its order lines and
-# this addon's request lines call them.
-LINE_ALIASES = {"quantity": "product_qty", "price_unit": "product_price"}
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+SECRET_KEY_RE = re.compile(SECRET_KEY_PATTERN, re.IGNORECASE)
 
 
 def field_error(field, message):
@@ -277,7 +260,7 @@ def parse_payload(body, *, idempotency_key=None, default_source="webhook"):
         "partner_name": _text(body, "partner_name", errors, required=True),
         "contact_name": _text(body, "contact_name", errors),
         "email": email,
-        "phone": _text(body, "phone", errors, max_length=64),
+        "phone": _text(body, "phone", errors, max_length=MAX_PHONE_LENGTH),
         "lead_name": _text(body, "lead_name", errors),
         "notes": _text(body, "notes", errors, max_length=MAX_NOTES_LENGTH),
         "user_id": _record_id(body, "user_id", errors),

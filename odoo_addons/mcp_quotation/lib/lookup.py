@@ -4,41 +4,44 @@ Plain Python: the route validates ``q`` and ``limit`` here, and a request's
 ``product_ref`` is resolved with ``clear_best`` on the same matcher's hits.
 """
 
+from ..contract import (
+    LOOKUP_DEFAULT_LIMIT,
+    LOOKUP_MAX_LIMIT,
+    LOOKUP_MAX_QUERY_LENGTH,
+    LOOKUP_PARAMETERS,
+)
 from .payload import field_error
 
-PRODUCTS_PATH = "/mcp_quotation/v1/products"
-DEFAULT_LIMIT = 5
-MAX_LIMIT = 50
-MAX_QUERY_LENGTH = 128
 # A hit is the clear best when it is alone, or this far ahead of the next one
 # (scores are trigram similarities, 0 to 1).
 CLEAR_MARGIN = 0.15
-LOOKUP_INVALID_MESSAGE = "The product lookup is invalid."
 
 
 def parse_lookup(args):
     """Return ``((words, limit), errors)`` from the route's query arguments."""
     errors = []
-    unknown = sorted(set(args) - {"q", "limit"})
+    unknown = sorted(set(args) - set(LOOKUP_PARAMETERS))
+    accepted = ", ".join(LOOKUP_PARAMETERS)
     errors += [
-        field_error(name, "unknown parameter; accepted: q, limit") for name in unknown
+        field_error(name, f"unknown parameter; accepted: {accepted}")
+        for name in unknown
     ]
     words = " ".join((args.get("q") or "").split())
     if not words:
         errors.append(field_error("q", "is required: the words to look for"))
-    elif len(words) > MAX_QUERY_LENGTH:
+    elif len(words) > LOOKUP_MAX_QUERY_LENGTH:
         errors.append(
-            field_error("q", f"must be at most {MAX_QUERY_LENGTH} characters")
+            field_error("q", f"must be at most {LOOKUP_MAX_QUERY_LENGTH} characters")
         )
-    limit = DEFAULT_LIMIT
+    limit = LOOKUP_DEFAULT_LIMIT
     if args.get("limit") not in (None, ""):
         try:
             limit = int(args["limit"])
         except ValueError:
             limit = 0
-        if not 1 <= limit <= MAX_LIMIT:
+        if not 1 <= limit <= LOOKUP_MAX_LIMIT:
             errors.append(
-                field_error("limit", f"must be an integer from 1 to {MAX_LIMIT}")
+                field_error("limit", f"must be an integer from 1 to {LOOKUP_MAX_LIMIT}")
             )
     return (words, limit), errors
 

@@ -1,13 +1,13 @@
 """The records a submission names: its products, salesperson and team.
 
 Checked before anything is stored, with the submitting company's rules; each
-problem is a ``{field, message}`` error, as ``tools.payload`` reports them.
+problem is a ``{field, message}`` error, as ``lib.payload`` reports them.
 """
 
 from odoo.fields import Domain
 
-from .tools.lookup import clear_best, describe_candidates
-from .tools.payload import field_error
+from .lib.lookup import clear_best, describe_candidates
+from .lib.payload import field_error
 
 # How many candidates an ambiguous product_ref's error lists.
 CANDIDATES = 5

@@ -46,10 +46,8 @@ class S3AuditStore:
         # Imported here so the addon installs and runs without boto3 when
         # documents go to a local folder.
         try:
-            import boto3  # pylint: disable=import-outside-toplevel
-            from botocore.config import (  # pylint: disable=import-outside-toplevel
-                Config,
-            )
+            import boto3
+            from botocore.config import Config
         except ImportError as error:
             raise AuditStoreError(
                 "an S3 bucket is configured but boto3 is not installed in "
@@ -72,7 +70,7 @@ class S3AuditStore:
         )
 
     def put(self, key, document):
-        from botocore.exceptions import (  # pylint: disable=import-outside-toplevel
+        from botocore.exceptions import (
             BotoCoreError,
             ClientError,
         )

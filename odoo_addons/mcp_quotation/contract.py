@@ -1,0 +1,104 @@
+"""The quotation API's contract, in one place: paths, payload, limits, states, errors.
+
+Plain Python with no import at all: the fake Odoo (tests/fake_odoo) and the
+bridge's tests load this file by path, without Odoo, and hold their own copies
+to it. The addon's controllers, models, validation (``lib.payload``,
+``lib.lookup``) and ElevenLabs export read it from here.
+
+"The earlier system", wherever the addon cites it, is the stand-alone webhook
+service this addon replaces. Its paths (the legacy ones below), flat payload,
+tracking ids and documents are kept, so that callers configured against it
+keep working unchanged.
+"""
+
+# Paths
+QUOTATIONS_PATH = "/mcp_quotation/v1/quotations"
+PRODUCTS_PATH = "/mcp_quotation/v1/products"
+LEGACY_SUBMIT_PATH = "/api/quotation/async"
+LEGACY_STATUS_PATH = "/api/quotation/status"
+# Every path under these answers errors in the API's shape, unknown ones too.
+API_PREFIXES = ("/mcp_quotation/v1", "/api/quotation")
+
+# Limits. Larger bodies are refused before they are read further; the bridge,
+# which proxies to these routes, refuses them too.
+MAX_BODY_BYTES = 64 * 1024
+MAX_LINES = 100
+MAX_NAME_LENGTH = 256
+MAX_PHONE_LENGTH = 64
+MAX_NOTES_LENGTH = 4096
+MAX_KEY_LENGTH = 128
+LOOKUP_DEFAULT_LIMIT = 5
+LOOKUP_MAX_LIMIT = 50
+LOOKUP_MAX_QUERY_LENGTH = 128
+
+# The payload. ElevenLabs server tools wrap it as {"parameters": {...}}.
+WRAPPER = "parameters"
+REQUEST_FIELDS = (
+    "partner_name",
+    "contact_name",
+    "email",
+    "phone",
+    "lead_name",
+    "notes",
+    "user_id",
+    "team_id",
+    "lines",
+    "idempotency_key",
+    "source",
+    "source_ref",
+    "send_quotation",
+)
+LINE_FIELDS = ("product_id", "product_ref", "product_qty", "product_price")
+# Odoo's own names for a line's quantity and price, as its order lines and
+# this addon's request lines call them.
+LINE_ALIASES = {"quantity": "product_qty", "price_unit": "product_price"}
+SOURCES = ("webhook", "bridge", "manual")
+LOOKUP_PARAMETERS = ("q", "limit")
+# Keys whose values never reach the database, the chatter or an audit document.
+# The bridge's audit log redacts the same keys.
+SECRET_KEY_PATTERN = (
+    r"pass(word)?|secret|token|api[_-]?key|authorization|credential|cookie"
+)
+REDACTED = "[redacted]"
+
+# A request's states, in workflow order.
+QUEUED = "queued"
+PROCESSING = "processing"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+STATES = (QUEUED, PROCESSING, COMPLETED, FAILED, CANCELLED)
+# A request in one of these no longer moves by itself.
+FINAL_STATES = (COMPLETED, FAILED, CANCELLED)
+
+# Errors: every error on the API's paths is {"error": code, "message": text},
+# plus "errors" (a {field, message} list) for 422.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    500: "internal_error",
+}
+UNAUTHORIZED_MESSAGE = "A valid Odoo API key is required: Authorization: Bearer <key>."
+FORBIDDEN_MESSAGE = "This API key's user may not do that."
+INTERNAL_ERROR_MESSAGE = "Internal error; nothing was stored."
+BAD_JSON_MESSAGE = "The body is not valid JSON."
+VALIDATION_MESSAGE = "The quotation request is invalid; nothing was stored."
+LOOKUP_INVALID_MESSAGE = "The product lookup is invalid."
+
+
+def body_too_large_message(limit=MAX_BODY_BYTES):
+    """The 413 message for a body above ``limit`` bytes."""
+    return f"The body must be at most {limit} bytes."
+
+
+def is_api_path(path):
+    """Whether ``path`` is one of the API's, or under its prefixes."""
+    return any(
+        path == prefix or path.startswith(f"{prefix}/") for prefix in API_PREFIXES
+    )
