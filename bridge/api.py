@@ -226,26 +226,29 @@ PRODUCTS_OPENAPI: dict[str, Any] = {
     ]
 }
 
+
+def _submission(path: str) -> Endpoint:
+    return Endpoint(
+        "POST", path, create_quotation, "quotations", 202, SUBMIT_OPENAPI, WRITES
+    )
+
+
+def _status(path: str) -> Endpoint:
+    return Endpoint(
+        "GET",
+        f"{path}/{{tracking_id}}",
+        quotation_status,
+        "quotations",
+        use=QUOTATION_READS,
+    )
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/health", health, "operations"),
     Endpoint("GET", "/ready", ready, "operations"),
     Endpoint("GET", "/metrics", metrics, "operations"),
-    Endpoint(
-        "POST",
-        QUOTATIONS_PATH,
-        create_quotation,
-        "quotations",
-        202,
-        SUBMIT_OPENAPI,
-        WRITES,
-    ),
-    Endpoint(
-        "GET",
-        QUOTATIONS_PATH + "/{tracking_id}",
-        quotation_status,
-        "quotations",
-        use=QUOTATION_READS,
-    ),
+    _submission(QUOTATIONS_PATH),
+    _status(QUOTATIONS_PATH),
     Endpoint(
         "GET",
         PRODUCTS_PATH,
@@ -254,22 +257,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         openapi=PRODUCTS_OPENAPI,
         use=QUOTATION_READS,
     ),
-    Endpoint(
-        "POST",
-        LEGACY_SUBMIT_PATH,
-        create_quotation,
-        "quotations",
-        202,
-        SUBMIT_OPENAPI,
-        WRITES,
-    ),
-    Endpoint(
-        "GET",
-        LEGACY_STATUS_PATH + "/{tracking_id}",
-        quotation_status,
-        "quotations",
-        use=QUOTATION_READS,
-    ),
+    _submission(LEGACY_SUBMIT_PATH),
+    _status(LEGACY_STATUS_PATH),
 )
 ROUTE_USES = {e.name: e.use for e in ENDPOINTS}
 
