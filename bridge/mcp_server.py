@@ -85,7 +85,7 @@ def build_server(
     fields = configured(service.settings, service.instances.names)
 
     def call(ctx: Context) -> ToolCall:
-        return ToolCall(service, service.addon, ctx)
+        return ToolCall(service, ctx)
 
     mcp: MCPServer = MCPServer(
         name="odoo",

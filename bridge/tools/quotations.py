@@ -24,7 +24,7 @@ async def create_quotation(
     an opportunity and the sale order with the product lines. Answers at once
     with a tracking_id; follow it with get_quotation_status. Give one product
     (product_id or product_ref) or several `lines`."""
-    return await call.addon.create(params)
+    return await call.service.addon.create(params)
 
 
 @tools.tool(GetQuotationStatus, READ, "Quotation status", use=QUOTATION_READS)
@@ -34,7 +34,7 @@ async def get_quotation_status(
     """Status of a quotation request: queued, processing, completed (with the
     sale order's name, amount and links), failed (with the error) or
     cancelled."""
-    return await call.addon.status(params, on_progress=call.ctx.report_progress)
+    return await call.service.addon.status(params, on_progress=call.ctx.report_progress)
 
 
 def quotation_assistant(

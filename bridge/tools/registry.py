@@ -19,7 +19,6 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel, create_model
 from pydantic.fields import FieldInfo
 
-from bridge.addon_client import AddonClient
 from bridge.errors import BridgeError, OdooError
 from bridge.instances import READS, Use
 from bridge.service import OdooService
@@ -55,7 +54,6 @@ class ToolCall:
     """What a handler may use: the operations and the call's MCP context."""
 
     service: OdooService
-    addon: AddonClient
     ctx: Context
 
 
