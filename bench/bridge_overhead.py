@@ -37,7 +37,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from bridge.config import Settings
-from bridge.records import PRODUCT_FIELDS
+from bridge.field_maps import PRODUCT_FIELDS
 
 DEFAULT_PAGE_SIZE = Settings.model_fields["default_page_size"].default
 

@@ -255,7 +255,7 @@ def typed_list_sales(search_read: SearchRead, url: str) -> Tool:
     none of our config, audit, middleware or service."""
     from mcp.server.mcpserver.tools import Tool
 
-    from bridge.records import sale_order
+    from bridge.field_maps import sale_order
     from bridge.schemas import SaleOrderPage
 
     def link(model: str, record_id: int) -> str:
@@ -356,7 +356,7 @@ class Benchmark:
     """Everything one run needs: settings, the relay and the servers."""
 
     def __init__(self, args: argparse.Namespace, relay: str) -> None:
-        from bridge.records import PRODUCT_FIELDS, SALE_FIELDS
+        from bridge.field_maps import PRODUCT_FIELDS, SALE_FIELDS
 
         self.args = args
         self.relay = relay

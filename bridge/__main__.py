@@ -25,9 +25,9 @@ def _built() -> None:
 
 async def run_stdio(settings: Settings) -> None:
     """Serve MCP over stdin/stdout (Claude Desktop and other local clients)."""
-    from bridge.audit import AuditLog  # noqa: PLC0415
-    from bridge.mcp_server import build_server  # noqa: PLC0415
-    from bridge.service import OdooService  # noqa: PLC0415
+    from bridge.audit import AuditLog
+    from bridge.mcp_server import build_server
+    from bridge.service import OdooService
 
     service = OdooService(settings)
     audit = AuditLog(settings.audit, secrets=settings.secrets())
@@ -39,9 +39,9 @@ async def run_stdio(settings: Settings) -> None:
 
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Serve REST + MCP (Streamable HTTP and legacy SSE) with uvicorn."""
-    import uvicorn  # noqa: PLC0415 - stdio never needs it
+    import uvicorn  # imported here: stdio never needs it
 
-    from bridge.app import create_app  # noqa: PLC0415
+    from bridge.app import create_app
 
     http = settings.http.model_copy(
         update={
@@ -84,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     # built (`_built`), and the imports run here, not at the module's top.
     gc.disable()
     try:
-        import anyio  # noqa: PLC0415
+        import anyio
+        from pydantic import ValidationError
 
-        from bridge.config import ConfigError, Settings  # noqa: PLC0415
+        from bridge.config import ConfigError, Settings
 
         try:
             settings = Settings(config_file=args.config) if args.config else Settings()
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                 anyio.run(run_stdio, settings)
             else:
                 serve(settings, args.host, args.port)
-        except ConfigError as exc:
+        except (ConfigError, ValidationError) as exc:
             print(f"mcp-odoo-bridge: {exc}", file=sys.stderr)
             return 2
         return 0

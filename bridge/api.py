@@ -21,35 +21,32 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 import bridge
-from bridge.audit import AuditLog
-from bridge.errors import (
-    BridgeError,
-    BridgeMisconfigured,
-    ReadOnlyInstance,
-    UnknownInstance,
-)
-from bridge.http_errors import HTTP_ERROR_CODES, json_error
-from bridge.metrics import Metrics
-from bridge.odoo import OdooAccessDenied, OdooError, OdooUnreachable
-from bridge.quotations import (
+from bridge.addon_contract import (
     LEGACY_STATUS_PATH,
     LEGACY_SUBMIT_PATH,
+    LOOKUP_MAX_LIMIT,
+    MAX_BODY_BYTES,
     PRODUCTS_PATH,
     QUOTATIONS_PATH,
-    SUBMIT_OPENAPI,
-    AddonQuotations,
 )
+from bridge.audit import AuditLog
+from bridge.errors import (
+    HTTP_ERROR_CODES,
+    BridgeError,
+    OdooError,
+    error_response,
+    error_status,
+    json_error,
+)
+from bridge.instances import QUOTATION_READS, READS, WRITES, Use
+from bridge.metrics import Metrics
+from bridge.params import QuotationBody
 from bridge.service import OdooService
 
 
 def _service(request: Request) -> OdooService:
     service: OdooService = request.app.state.service
     return service
-
-
-def _quotations(request: Request) -> AddonQuotations:
-    quotations: AddonQuotations = request.app.state.quotations
-    return quotations
 
 
 def _audit(request: Request) -> AuditLog:
@@ -86,13 +83,23 @@ async def _proxy(
     if request.url.query:
         path = f"{path}?{request.url.query}"
     # The route's template, not the path: one audit name per route.
-    route = f"{method} {request.scope['route'].path}"
-    quotations = _quotations(request)
+    route = request.scope["route"]
+    template, use = route.path, ROUTE_USES[route.name]
+    service = _service(request)
     key = request.headers.get("idempotency-key")
     async with _audit(request).track(
-        kind="rest", name=route, instance=quotations.instance, arguments=arguments
+        kind="rest",
+        name=f"{method} {template}",
+        instance=service.instances.default_name(use),
+        arguments=arguments,
     ) as rec:
-        answer = await quotations.forward(method, path, body=body, idempotency_key=key)
+        try:
+            answer = await service.addon.forward(
+                method, path, use, body=body, idempotency_key=key
+            )
+        except (BridgeError, OdooError) as exc:
+            rec.fail(str(exc), error_status(exc)[0])
+            raise
         rec.status_code = answer.status_code
         if answer.status_code >= 400:
             message = (
@@ -127,27 +134,10 @@ async def lookup_products(request: Request) -> JSONResponse:
     return await _proxy(request, arguments=dict(request.query_params))
 
 
-def _error_status(exc: Exception) -> tuple[int, str]:
-    if isinstance(exc, BridgeMisconfigured):
-        return 503, "bridge_misconfigured"
-    if isinstance(exc, ReadOnlyInstance):
-        return 403, "read_only"
-    if isinstance(exc, UnknownInstance):
-        return 400, "unknown_instance"
-    if isinstance(exc, OdooUnreachable):
-        return 503, "odoo_unreachable"
-    if isinstance(exc, OdooAccessDenied):
-        return 502, "odoo_access_denied"
-    if isinstance(exc, OdooError):
-        return 502, "odoo_error"
-    return 400, "bad_request"  # InvalidArguments and any other refusal
-
-
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    status, code = _error_status(exc)
-    # Odoo may be back soon; a misconfigured bridge will not be.
-    headers = {"Retry-After": "5"} if isinstance(exc, OdooUnreachable) else None
-    return json_error(status, code, str(exc), headers=headers)
+    if not isinstance(exc, BridgeError | OdooError):
+        raise exc
+    return error_response(exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -168,7 +158,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return json_error(exc.status_code, code, message, headers=headers)
 
 
-# One place maps the bridge's exceptions to HTTP answers.
+# The bridge's errors answer through `bridge.errors`' one table.
 EXCEPTION_HANDLERS = {
     BridgeError: _domain_error,
     OdooError: _domain_error,
@@ -188,7 +178,30 @@ class Endpoint:
     tag: str
     status: int = 200
     openapi: dict[str, Any] = field(default_factory=dict)
+    # The instance it uses, for the routes forwarded to the addon.
+    use: Use = READS
 
+    @property
+    def name(self) -> str:
+        """The route's name: unique, as a handler may serve several paths."""
+        return f"{self.handler.__name__}:{self.path}"
+
+
+# The submission routes' OpenAPI: the body they forward, the answers they pass on.
+SUBMIT_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": QuotationBody.model_json_schema()}},
+    },
+    "responses": {
+        "202": {"description": "Queued: tracking_id, status, status_url."},
+        "200": {"description": "Idempotency key replayed: the same tracking_id."},
+        "413": {"description": f"The body is over {MAX_BODY_BYTES} bytes."},
+        "422": {
+            "description": "Invalid or unknown fields: {error, message, errors[]}."
+        },
+    },
+}
 
 PRODUCTS_OPENAPI: dict[str, Any] = {
     "parameters": [
@@ -203,29 +216,51 @@ PRODUCTS_OPENAPI: dict[str, Any] = {
             "name": "limit",
             "in": "query",
             "required": False,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": LOOKUP_MAX_LIMIT,
+                "default": 5,
+            },
         },
     ]
 }
+
+
+def _submission(path: str) -> Endpoint:
+    return Endpoint(
+        "POST", path, create_quotation, "quotations", 202, SUBMIT_OPENAPI, WRITES
+    )
+
+
+def _status(path: str) -> Endpoint:
+    return Endpoint(
+        "GET",
+        f"{path}/{{tracking_id}}",
+        quotation_status,
+        "quotations",
+        use=QUOTATION_READS,
+    )
+
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/health", health, "operations"),
     Endpoint("GET", "/ready", ready, "operations"),
     Endpoint("GET", "/metrics", metrics, "operations"),
+    _submission(QUOTATIONS_PATH),
+    _status(QUOTATIONS_PATH),
     Endpoint(
-        "POST", QUOTATIONS_PATH, create_quotation, "quotations", 202, SUBMIT_OPENAPI
+        "GET",
+        PRODUCTS_PATH,
+        lookup_products,
+        "quotations",
+        openapi=PRODUCTS_OPENAPI,
+        use=QUOTATION_READS,
     ),
-    Endpoint("GET", QUOTATIONS_PATH + "/{tracking_id}", quotation_status, "quotations"),
-    Endpoint(
-        "GET", PRODUCTS_PATH, lookup_products, "quotations", openapi=PRODUCTS_OPENAPI
-    ),
-    Endpoint(
-        "POST", LEGACY_SUBMIT_PATH, create_quotation, "quotations", 202, SUBMIT_OPENAPI
-    ),
-    Endpoint(
-        "GET", LEGACY_STATUS_PATH + "/{tracking_id}", quotation_status, "quotations"
-    ),
+    _submission(LEGACY_SUBMIT_PATH),
+    _status(LEGACY_STATUS_PATH),
 )
+ROUTE_USES = {e.name: e.use for e in ENDPOINTS}
 
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
 
@@ -304,10 +339,7 @@ async def docs(request: Request) -> HTMLResponse:
 def routes() -> list[Route]:
     """The REST routes, then the OpenAPI document and its page."""
     table = [
-        Route(
-            e.path, e.handler, methods=[e.method], name=f"{e.handler.__name__}:{e.path}"
-        )
-        for e in ENDPOINTS
+        Route(e.path, e.handler, methods=[e.method], name=e.name) for e in ENDPOINTS
     ]
     return [
         *table,

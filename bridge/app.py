@@ -15,7 +15,6 @@ from bridge.audit import AuditLog
 from bridge.config import Settings, get_settings
 from bridge.mcp_server import build_server
 from bridge.metrics import Metrics
-from bridge.quotations import AddonQuotations
 from bridge.security import GatewayMiddleware, transport_security
 from bridge.service import OdooService
 
@@ -56,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     oauth: OidcTokenVerifier | None = None
     if settings.oauth is not None:
         # Only a bridge that takes OAuth tokens loads the JOSE library.
-        from bridge.oauth import OidcTokenVerifier  # noqa: PLC0415
+        from bridge.oauth import OidcTokenVerifier
 
         oauth = OidcTokenVerifier(settings.oauth)
     security = transport_security(settings.http)
@@ -89,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # would answer every unknown path and wrong method with its own plain 404.
     routes: list[BaseRoute] = [*api.routes(), Mount("/mcp", routes=legacy_sse.routes)]
     if oauth is not None:
-        from bridge.oauth import protected_resource_routes  # noqa: PLC0415
+        from bridge.oauth import protected_resource_routes
 
         routes.extend(protected_resource_routes(oauth.settings))
     app = Starlette(
@@ -97,7 +96,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.service = service
-    app.state.quotations = AddonQuotations(service)
     app.state.audit = audit
     app.state.metrics = metrics
     app.state.mcp = mcp

@@ -18,41 +18,22 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import anyio
 
-from bridge.config import AuditSettings, OdooUser, S3Settings
+from bridge.addon_contract import SECRET_KEY_PATTERN
+from bridge.config import AuditSettings, S3Settings
+from bridge.identity import Caller, caller
 
 logger = logging.getLogger(__name__)
 
 REDACTED = "[redacted]"
 BATCH_SECONDS = 0.05
-SECRET_KEYS = re.compile(
-    r"pass(word)?|secret|token|api[_-]?key|authorization|credential|cookie", re.I
-)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: the bearer token's client name (or transport), the
-    request id, and the Odoo user its calls run as (None: the instance's key)."""
-
-    client: str
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    odoo_user: OdooUser | None = None
-
-
-current_caller: ContextVar[Caller | None] = ContextVar("current_caller", default=None)
-
-
-def caller() -> Caller:
-    """The caller set by the transport, or an anonymous local one."""
-    return current_caller.get() or Caller(client="local")
+SECRET_KEYS = re.compile(SECRET_KEY_PATTERN, re.IGNORECASE)
 
 
 class Scrubber:
@@ -248,8 +229,9 @@ class AuditLog:
 
     def _client(self, s3: S3Settings) -> Any:
         if self._s3 is None:
-            import boto3  # noqa: PLC0415 - only S3 set-ups pay for boto3's import
-            from botocore.config import Config  # noqa: PLC0415
+            # Imported here: only S3 set-ups pay for boto3's import.
+            import boto3
+            from botocore.config import Config
 
             self._s3 = boto3.client(
                 "s3",

@@ -51,6 +51,22 @@ class OdooInstance(BaseModel):
             raise ValueError("an Odoo instance needs api_key, or login and password")
         return self
 
+    def missing_for_protocol(self) -> str | None:
+        """The first setting the protocol needs that is not set, if any.
+
+        JSON-2 authenticates with an API key; odoorpc logs in to a database.
+        With `auto`, an instance without an API key can only be served by
+        odoorpc.
+        """
+        if self.protocol == "json2" and self.api_key is None:
+            return "api_key"
+        if self.protocol == "odoorpc" or self.api_key is None:
+            if not self.database:
+                return "database"
+            if not self.login:
+                return "login"
+        return None
+
     @property
     def base_url(self) -> str:
         """The URL without a trailing slash."""
@@ -254,6 +270,22 @@ class Settings(BaseSettings):
             unknown = sorted(set(user.api_keys) - set(self.instances))
             if unknown:
                 raise ValueError(f"{where}.api_keys names unknown instances {unknown}")
+            rpc = sorted(
+                n for n in user.api_keys if self.instances[n].protocol == "odoorpc"
+            )
+            if rpc:
+                raise ValueError(
+                    f"{where}.api_keys names odoorpc instances {rpc}: a caller's "
+                    "own Odoo user needs JSON-2 (Odoo 19+)"
+                )
+        for name, instance in self.instances.items():
+            missing = instance.missing_for_protocol()
+            if missing:
+                setting = f"{ENV_PREFIX}INSTANCES__{name}__{missing.upper()}"
+                raise ValueError(
+                    f"instance {name!r} needs {missing} for protocol "
+                    f"{instance.protocol} (set {setting})"
+                )
         return self
 
     def _odoo_users(self) -> list[tuple[str, OdooUser]]:
@@ -263,8 +295,9 @@ class Settings(BaseSettings):
             found.extend((f"oauth.users.{n}", u) for n, u in self.oauth.users.items())
         return found
 
-    def instance_for(self, *, write: bool) -> str:
-        """Name of the instance used when a caller names none."""
+    def default_instance(self, *, write: bool) -> str:
+        """The configured default instance for reads or for writes; only
+        `bridge.instances` chooses with it."""
         chosen = self.write_instance if write else self.read_instance
         if chosen is not None:
             return chosen
@@ -275,6 +308,12 @@ class Settings(BaseSettings):
         if self.instances:
             return next(iter(self.instances))
         raise ConfigError("no Odoo instance is configured (MCP_ODOO_INSTANCES)")
+
+    def page_size(self, limit: int | None) -> int:
+        """The rows of a page: the caller's `limit` within the configured bounds."""
+        if limit is None:
+            return self.default_page_size
+        return max(1, min(limit, self.max_page_size))
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for scrubbing text before it leaves."""
@@ -299,7 +338,7 @@ class Settings(BaseSettings):
                 f"refusing to listen on {self.http.host} without bearer tokens: "
                 "set MCP_ODOO_HTTP__TOKENS or MCP_ODOO_OAUTH"
             )
-        name = self.instance_for(write=True)
+        name = self.default_instance(write=True)
         if self.instances[name].api_key is None:
             raise ConfigError(
                 f"instance {name!r} holds the quotations but has no API key: the "

@@ -11,9 +11,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
 
 import bridge
-from bridge.audit import AuditLog, Caller, current_caller
+from bridge.audit import AuditLog
+from bridge.identity import Caller, current_caller
+from bridge.instances import READS
 from bridge.params import configured
-from bridge.quotations import AddonQuotations
 from bridge.service import OdooService
 from bridge.tools import quotations, reads, writes
 from bridge.tools.registry import ToolCall, ToolSpec, publish
@@ -38,8 +39,8 @@ completed, failed or cancelled."""
 def _audit_tool_calls(
     service: OdooService, audit: AuditLog, default_client: str
 ) -> Any:
-    """Middleware: one audit document per tools/call, on the instance it used."""
-    writes_by_default = {t.name for t in TOOLS if t.default_instance == "write"}
+    """Middleware: one audit document per tools/call, on the instance it uses."""
+    uses = {t.name: t.use for t in TOOLS}
 
     async def audit_tool_calls(
         ctx: ServerRequestContext[Any, Any], call_next: CallNext
@@ -50,8 +51,8 @@ def _audit_tool_calls(
         name = str(params.get("name"))
         arguments = params.get("arguments") or {}
         instance = arguments.get("instance") if isinstance(arguments, dict) else None
-        if not instance and service.instance_names:
-            instance = service.settings.instance_for(write=name in writes_by_default)
+        if not instance:
+            instance = service.instances.default_name(uses.get(name, READS))
         outer = current_caller.get()
         # An SSE connection carries many calls: the JSON-RPC id tells them apart.
         who = (
@@ -81,11 +82,10 @@ def build_server(
     service: OdooService, audit: AuditLog, *, default_client: str = "local"
 ) -> MCPServer:
     """An MCPServer whose tools call `service` and leave audit documents."""
-    addon = AddonQuotations(service)
-    fields = configured(service.settings, service.instance_names)
+    fields = configured(service.settings, service.instances.names)
 
     def call(ctx: Context) -> ToolCall:
-        return ToolCall(service, addon, ctx)
+        return ToolCall(service, ctx)
 
     mcp: MCPServer = MCPServer(
         name="odoo",

@@ -13,8 +13,19 @@ from urllib.parse import urlsplit
 import anyio
 import httpx2
 
-from bridge.audit import caller
 from bridge.config import OdooInstance
+from bridge.errors import (
+    AddonNotInstalled,
+    BridgeMisconfigured,
+    OdooAccessDenied,
+    OdooBadAnswer,
+    OdooError,
+    OdooInvalidRequest,
+    OdooRecordMissing,
+    OdooUnknownModel,
+    OdooUnreachable,
+)
+from bridge.identity import caller, caller_credentials, key_owner
 
 logger = logging.getLogger(__name__)
 
@@ -49,30 +60,6 @@ def tls_for(url: str) -> ssl.SSLContext | bool:
     if urlsplit(url).scheme == "https":
         return True
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
-
-class OdooError(Exception):
-    """An Odoo call failed; the message is safe to show to the caller."""
-
-
-class OdooAccessDenied(OdooError):
-    """Odoo refused the credentials or the user's access rights."""
-
-
-class OdooRecordMissing(OdooError):
-    """The record does not exist (or was deleted)."""
-
-
-class OdooInvalidRequest(OdooError):
-    """Odoo rejected the filter, the arguments or the values."""
-
-
-class OdooUnknownModel(OdooInvalidRequest):
-    """The model or method does not exist (module not installed?)."""
-
-
-class OdooUnreachable(OdooError):
-    """Odoo did not answer (connection refused, timeout, gateway error)."""
 
 
 class OdooClient(Protocol):
@@ -113,29 +100,6 @@ class AddonResponse:
         self.body = body
 
 
-def caller_credentials(instance: str) -> dict[str, str] | None:
-    """The `Authorization` header of the caller's own Odoo user on `instance`;
-    None when the caller uses the instance's API key."""
-    user = caller().odoo_user
-    if user is None:
-        return None
-    key = user.api_keys.get(instance)
-    if key is None:
-        raise OdooAccessDenied(
-            f"Odoo user {user.login!r} has no API key for instance {instance!r}; "
-            "ask the bridge's operator to configure one"
-        )
-    return {"Authorization": f"bearer {key.get_secret_value()}"}
-
-
-def _key_owner() -> str:
-    """Whose API key a request carried, for Odoo's refusal of it."""
-    user = caller().odoo_user
-    if user is None:
-        return "the bridge's API key"
-    return f"the API key of Odoo user {user.login!r}"
-
-
 def _error_from_json2(status: int, body: Any, model: str, method: str) -> OdooError:
     """Turn a JSON-2 error response (Odoo's serialize_exception) into an OdooError."""
     name = body.get("name", "") if isinstance(body, dict) else ""
@@ -143,7 +107,7 @@ def _error_from_json2(status: int, body: Any, model: str, method: str) -> OdooEr
     message = str(message or f"HTTP {status}").strip()
     where = f"{model}.{method}"
     if status == 401:
-        return OdooAccessDenied(f"Odoo rejected {_key_owner()} ({where})")
+        return OdooAccessDenied(f"Odoo rejected {key_owner()} ({where})")
     if status == 403:
         return OdooAccessDenied(f"Access denied on {where}: {message}")
     if status == 404 and name.endswith("MissingError"):
@@ -194,7 +158,10 @@ class Json2Client(_AddonRoutes):
         observe: LatencyObserver | None = None,
     ) -> None:
         if instance.api_key is None:
-            raise OdooAccessDenied(f"instance {name!r} needs an api_key for JSON-2")
+            raise BridgeMisconfigured(
+                f"Odoo instance {name!r} speaks JSON-2, which needs an API key "
+                f"(set MCP_ODOO_INSTANCES__{name}__API_KEY)"
+            )
         self.name = name
         self._instance = instance
         self._observe = observe
@@ -298,7 +265,7 @@ class OdooRpcClient(_AddonRoutes):
         )
 
     def _connect(self) -> Any:
-        import odoorpc  # noqa: PLC0415 - only Odoo 17/18 set-ups need it
+        import odoorpc  # imported here: only Odoo 17/18 set-ups need it
 
         parts = urlsplit(self._instance.base_url)
         https = parts.scheme == "https"
@@ -361,7 +328,7 @@ class OdooRpcClient(_AddonRoutes):
 
 def _error_from_rpc(exc: Exception, where: str) -> OdooError:
     """Map odoorpc and network failures to the same errors as JSON-2."""
-    import odoorpc  # noqa: PLC0415
+    import odoorpc
 
     if isinstance(exc, OSError | TimeoutError):
         return OdooUnreachable(f"Odoo is unreachable ({where}): {type(exc).__name__}")
@@ -407,7 +374,8 @@ async def addon_route(
     body: bytes | None,
     headers: Mapping[str, str],
 ) -> AddonResponse:
-    """Call an addon route; any HTTP answer is returned, never raised."""
+    """Call an addon route; the addon's own answers (JSON) are returned, whatever
+    their status, anything else is raised."""
     try:
         response = await http.request(method, path, content=body, headers=headers)
     except httpx2.TransportError as exc:
@@ -415,12 +383,15 @@ async def addon_route(
             f"Odoo instance {name!r} is unreachable: {type(exc).__name__}"
         ) from None
     answer = _json_or_none(response)
-    if answer is None:
-        # Not the addon speaking (a proxy's HTML page, or the addon is missing).
-        status = response.status_code
-        answer = {"error": "bad_gateway", "message": f"Odoo answered HTTP {status}"}
-        return AddonResponse(502 if status < 400 else status, answer)
-    return AddonResponse(response.status_code, answer)
+    if answer is not None:
+        return AddonResponse(response.status_code, answer)
+    # Not the addon speaking: every path under its prefixes answers JSON.
+    if response.status_code == 404:
+        raise AddonNotInstalled(name)
+    raise OdooBadAnswer(
+        f"Odoo instance {name!r} answered HTTP {response.status_code} "
+        f"without the addon's JSON on {method} {path.partition('?')[0]}"
+    )
 
 
 async def detect_protocol(instance: OdooInstance) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
 from bridge.config import Settings
@@ -115,7 +115,8 @@ class SearchProducts(PageParams):
     query: str = Field(
         min_length=1,
         max_length=128,
-        description="The product as the user says it: name, reference or barcode.",
+        description="The product as the user says it: name or reference "
+        "(or barcode, on instances with the mcp_quotation addon).",
     )
 
 
@@ -160,6 +161,131 @@ class CreateLead(OnInstance):
     expected_revenue: float | None = Field(default=None, ge=0)
     description: str | None = Field(default=None, description="Notes.")
     type: Literal["lead", "opportunity"] = "lead"
+
+
+class QuotationLine(BaseModel):
+    """One product line of a quotation request; like the addon, it refuses keys
+    it does not know and takes Odoo's own names for quantity and unit price."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: int | None = Field(default=None, description="Product id.")
+    product_ref: str | None = Field(
+        default=None,
+        description="Internal reference or name, misspelled or not; refused with "
+        "the candidates when several products match.",
+    )
+    product_qty: float = Field(
+        default=1.0,
+        gt=0,
+        validation_alias=AliasChoices("product_qty", "quantity"),
+        description="Quantity (also accepted as `quantity`).",
+    )
+    product_price: float | None = Field(
+        default=None,
+        validation_alias=AliasChoices("product_price", "price_unit"),
+        description="Unit price (also `price_unit`); omit to use Odoo's price.",
+    )
+
+
+class CreateQuotation(OnInstance):
+    """create_quotation: what the addon's submission route takes, from the bridge."""
+
+    partner_name: str = Field(min_length=1, description="Customer company.")
+    email: str = Field(min_length=3, description="Customer contact email.")
+    idempotency_key: str = Field(
+        min_length=8,
+        max_length=128,
+        description=(
+            "A unique key for this quotation (e.g. a UUID); reuse the same "
+            "key when retrying so the quotation is created only once."
+        ),
+    )
+    contact_name: str | None = Field(default=None, description="Contact person.")
+    phone: str | None = Field(default=None, description="Contact phone.")
+    lead_name: str | None = Field(default=None, description="Title of the deal.")
+    notes: str | None = Field(default=None, description="Notes for the sales team.")
+    product_id: int | None = Field(
+        default=None, description="Product id from search_products."
+    )
+    product_ref: str | None = Field(
+        default=None,
+        description="Internal reference or name, misspelled or not; refused with "
+        "the candidates when several products match.",
+    )
+    product_qty: float = Field(default=1.0, gt=0, description="Quantity.")
+    product_price: float | None = Field(
+        default=None, description="Unit price; omit to use Odoo's price."
+    )
+    lines: list[QuotationLine] | None = Field(
+        default=None,
+        description="Several products; replaces product_id/product_ref.",
+    )
+    user_id: int | None = Field(
+        default=None, description="Salesperson user id; omit to auto-assign."
+    )
+    team_id: int | None = Field(default=None, description="Sales team id.")
+    source_ref: str | None = Field(
+        default=None, description="Your reference, e.g. the conversation id."
+    )
+    send_quotation: bool | None = Field(
+        default=None,
+        description="true to email the quotation to the customer once created.",
+    )
+
+    def body(self) -> dict[str, Any]:
+        """The addon's request document: one product, or `lines`."""
+        one_product = {"product_id", "product_ref", "product_qty", "product_price"}
+        leave_out = {"instance", "lines", *(one_product if self.lines else ())}
+        body = self.model_dump(exclude=leave_out, exclude_none=True)
+        if self.lines:
+            body["lines"] = [line.model_dump(exclude_none=True) for line in self.lines]
+        body["source"] = "bridge"
+        return body
+
+
+class GetQuotationStatus(OnInstance):
+    """get_quotation_status."""
+
+    tracking_id: str = Field(
+        min_length=1, description="tracking_id from create_quotation."
+    )
+    wait_seconds: float = Field(
+        default=0.0, ge=0, description="Seconds to wait for a final state."
+    )
+
+
+class QuotationBody(BaseModel):
+    """The addon's quotation payload (documented here, forwarded unchanged): the
+    addon answers 422 for a key it does not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partner_name: str = Field(description="Customer company (required).")
+    email: str = Field(description="Contact email (required).")
+    contact_name: str | None = None
+    phone: str | None = None
+    lead_name: str | None = None
+    notes: str | None = None
+    user_id: int | None = Field(default=None, description="Salesperson; 0 = automatic.")
+    team_id: int | None = None
+    product_id: int | None = None
+    product_ref: str | None = Field(
+        default=None, description="Internal reference or name (spelling-tolerant)."
+    )
+    product_qty: float | None = Field(default=None, description="> 0, default 1.")
+    product_price: float | None = Field(
+        default=None, description="Unit price; < 0 or absent = Odoo's price."
+    )
+    lines: list[QuotationLine] | None = Field(
+        default=None, description="Several lines instead of one product."
+    )
+    idempotency_key: str | None = None
+    source: str | None = Field(default=None, description="webhook (default), manual.")
+    source_ref: str | None = None
+    send_quotation: bool | None = Field(
+        default=None, description="Email the quotation to the customer."
+    )
 
 
 def configured(

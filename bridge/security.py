@@ -22,9 +22,9 @@ from starlette.authentication import AuthCredentials
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bridge.audit import Caller, current_caller
 from bridge.config import HttpSettings, OdooUser
-from bridge.http_errors import body_too_large, json_error
+from bridge.errors import PayloadTooLarge, RateLimited, Refused, error_response
+from bridge.identity import Caller, current_caller
 
 if TYPE_CHECKING:
     from bridge.oauth import OidcTokenVerifier
@@ -107,21 +107,6 @@ class Principal:
     user: AuthenticatedUser | None = None
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why a request is not let in, as RFC 6750 and RFC 9728 answer it."""
-
-    status: int
-    error: str
-    message: str
-    challenge: str | None = None
-
-    def response(self) -> ASGIApp:
-        """The JSON error, with the `WWW-Authenticate` challenge if any."""
-        headers = {"WWW-Authenticate": self.challenge} if self.challenge else None
-        return json_error(self.status, self.error, self.message, headers=headers)
-
-
 def _bearer(**params: str) -> str:
     """A `WWW-Authenticate: Bearer` challenge with its parameters quoted."""
     quoted = ", ".join(f'{name}="{value}"' for name, value in params.items() if value)
@@ -156,7 +141,7 @@ class GatewayMiddleware:
         self._limiter = RateLimiter(http.rate_limit_per_minute)
         self._max_body = http.max_body_bytes
 
-    async def _authenticate(self, request: Request) -> Principal | Refusal:
+    async def _authenticate(self, request: Request) -> Principal | Refused:
         """The caller the request's bearer token names, or why it is refused."""
         if not self._tokens and self._oauth is None:
             host = request.client.host if request.client else "unknown"
@@ -164,7 +149,7 @@ class GatewayMiddleware:
         scheme, _, presented = request.headers.get("authorization", "").partition(" ")
         presented = presented.strip()
         if scheme.lower() != "bearer" or not presented:
-            return Refusal(
+            return Refused(
                 401,
                 "unauthorized",
                 "A valid bearer token is required (Authorization: Bearer <token>).",
@@ -177,7 +162,7 @@ class GatewayMiddleware:
                 return Principal(
                     name, self._token_users.get(name), AuthenticatedUser(static)
                 )
-        invalid = Refusal(
+        invalid = Refused(
             401,
             "invalid_token",
             "The bearer token is invalid, expired, or not issued for this bridge.",
@@ -191,7 +176,7 @@ class GatewayMiddleware:
         required = self._oauth.settings.required_scopes
         missing = [s for s in required if s not in grant.scopes]
         if missing:
-            return Refusal(
+            return Refused(
                 403,
                 "insufficient_scope",
                 f"The access token lacks the scope {' '.join(missing)}.",
@@ -200,7 +185,7 @@ class GatewayMiddleware:
         who, odoo_user = self._oauth.odoo_user(grant)
         if odoo_user is None:
             claim = self._oauth.settings.user_claim
-            return Refusal(
+            return Refused(
                 403,
                 "forbidden",
                 f"No Odoo user is configured for {claim} {who!r} "
@@ -224,7 +209,7 @@ class GatewayMiddleware:
             await refusal(scope, receive, send)
             return
         declared = request.headers.get("content-length", "")
-        too_large = json_error(413, "payload_too_large", body_too_large(self._max_body))
+        too_large = error_response(PayloadTooLarge(self._max_body))
         if declared.isdigit() and int(declared) > self._max_body:
             await too_large(scope, receive, send)
             return
@@ -236,11 +221,11 @@ class GatewayMiddleware:
                 return
             receive = _replay(messages, receive)
         if path in self._open:
-            who: Principal | Refusal = Principal("anonymous")
+            who: Principal | Refused = Principal("anonymous")
         else:
             who = await self._authenticate(request)
-        if isinstance(who, Refusal):
-            await who.response()(scope, receive, send)
+        if isinstance(who, Refused):
+            await error_response(who)(scope, receive, send)
             return
         if who.user is not None:
             # What the SDK's own auth middleware would set: its transports bind
@@ -250,12 +235,8 @@ class GatewayMiddleware:
         if path not in self._open:
             wait = self._limiter.retry_after(who.client)
             if wait > 0:
-                await json_error(
-                    429,
-                    "rate_limited",
-                    "Too many requests; retry later.",
-                    headers={"Retry-After": str(math.ceil(wait))},
-                )(scope, receive, send)
+                limited = RateLimited(math.ceil(wait))
+                await error_response(limited)(scope, receive, send)
                 return
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         token = current_caller.set(

@@ -1,4 +1,6 @@
-"""The bridge's operations on Odoo; the MCP tools and the REST routes call these."""
+"""The bridge's operations on Odoo: what the MCP tools do, and the readiness
+report of REST's `/ready` (the other REST routes forward to the addon as they
+are, through `bridge.addon_client`)."""
 
 from __future__ import annotations
 
@@ -8,17 +10,20 @@ from typing import Any, Self, TypeVar
 
 import anyio
 
-from bridge import records
-from bridge.config import ConfigError, OdooInstance, Settings
-from bridge.errors import InvalidArguments, ReadOnlyInstance, UnknownInstance
-from bridge.odoo import (
-    LatencyObserver,
-    OdooClient,
+from bridge import field_maps
+from bridge.addon_client import AddonClient
+from bridge.config import Settings
+from bridge.errors import (
+    AddonNotInstalled,
+    BridgeMisconfigured,
+    InvalidArguments,
     OdooError,
     OdooRecordMissing,
     OdooUnknownModel,
-    open_client,
 )
+from bridge.field_maps import Domain, Linker, Row, Searchable
+from bridge.instances import READS, WRITES, Instance, Instances
+from bridge.odoo import LatencyObserver
 from bridge.params import (
     CreateLead,
     CreateTask,
@@ -34,7 +39,6 @@ from bridge.params import (
     SearchProducts,
     UpdateTask,
 )
-from bridge.records import Domain, Linker, Row, Searchable
 from bridge.schemas import (
     Document,
     Lead,
@@ -54,52 +58,6 @@ from bridge.schemas import (
 PageT = TypeVar("PageT", bound=Page[Any])
 
 
-class Instance:
-    """A configured instance whose client is opened on first use."""
-
-    def __init__(
-        self, name: str, config: OdooInstance, observe: LatencyObserver
-    ) -> None:
-        self.name = name
-        self.config = config
-        self._observe = observe
-        self._client: OdooClient | None = None
-        self._lock = anyio.Lock()
-
-    async def client(self) -> OdooClient:
-        """The instance's client, connected on first use."""
-        if self._client is None:
-            async with self._lock:
-                if self._client is None:
-                    self._client = await open_client(
-                        self.name, self.config, observe=self._observe
-                    )
-        return self._client
-
-    async def aclose(self) -> None:
-        """Release the client's connections."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-
-    @property
-    def protocol(self) -> str:
-        """The protocol in use (known once the client is open)."""
-        return self._client.protocol if self._client else self.config.protocol
-
-    def link(self, model: str, record_id: int) -> str:
-        """The record's page in the Odoo UI."""
-        base = self.config.ui_url
-        if self.protocol == "odoorpc":
-            # /web#... works on Odoo 17 and 18; /odoo/<model>/<id> only since 17.2.
-            return f"{base}/web#id={record_id}&model={model}&view_type=form"
-        return f"{base}/odoo/{model}/{record_id}"
-
-
-def _no_observer(instance: str, method: str, seconds: float) -> None:
-    del instance, method, seconds
-
-
 class OdooService:
     """Business operations over the configured Odoo instances."""
 
@@ -107,10 +65,8 @@ class OdooService:
         self, settings: Settings, *, observe: LatencyObserver | None = None
     ) -> None:
         self.settings = settings
-        self._instances = {
-            name: Instance(name, cfg, observe or _no_observer)
-            for name, cfg in settings.instances.items()
-        }
+        self.instances = Instances(settings, observe=observe)
+        self.addon = AddonClient(self.instances)
 
     async def __aenter__(self) -> Self:
         return self
@@ -125,34 +81,7 @@ class OdooService:
 
     async def aclose(self) -> None:
         """Close every instance's connection pool."""
-        for instance in self._instances.values():
-            await instance.aclose()
-
-    # -- instances --------------------------------------------------------------
-
-    @property
-    def instance_names(self) -> list[str]:
-        """Configured instance names."""
-        return list(self._instances)
-
-    def resolve(self, name: str | None, *, write: bool) -> Instance:
-        """The named instance (or the default one); refuses writes on read-only ones."""
-        try:
-            chosen = name or self.settings.instance_for(write=write)
-        except ConfigError as exc:
-            raise UnknownInstance(str(exc)) from None
-        instance = self._instances.get(chosen)
-        if instance is None:
-            known = ", ".join(self._instances) or "none"
-            raise UnknownInstance(
-                f"Unknown Odoo instance {chosen!r} (configured: {known})"
-            )
-        if write and instance.config.read_only:
-            raise ReadOnlyInstance(
-                f"Odoo instance {chosen!r} is read-only; use a writable instance "
-                f"such as {self.settings.instance_for(write=True)!r}"
-            )
-        return instance
+        await self.instances.aclose()
 
     async def readiness(self) -> dict[str, dict[str, Any]]:
         """Per instance: reachable or not, and its version."""
@@ -162,7 +91,7 @@ class OdooService:
             try:
                 client = await instance.client()
                 version = await client.version()
-            except OdooError as exc:
+            except (OdooError, BridgeMisconfigured) as exc:
                 report[instance.name] = {"ok": False, "error": str(exc)}
             else:
                 report[instance.name] = {
@@ -173,17 +102,11 @@ class OdooService:
                 }
 
         async with anyio.create_task_group() as tg:
-            for instance in self._instances.values():
+            for instance in self.instances:
                 tg.start_soon(check, instance)
         return report
 
     # -- helpers ----------------------------------------------------------------
-
-    def page_size(self, limit: int | None) -> int:
-        """The rows of a page: the caller's `limit` within the configured bounds."""
-        if limit is None:
-            return self.settings.default_page_size
-        return max(1, min(limit, self.settings.max_page_size))
 
     async def _page(
         self,
@@ -202,8 +125,8 @@ class OdooService:
         With `specification`, web_search_read returns relations with their names;
         count_limit=1 stops it from running a search_count.
         """
-        inst = self.resolve(params.instance, write=False)
-        size = self.page_size(params.limit)
+        inst = self.instances.choose(params.instance, READS)
+        size = self.settings.page_size(params.limit)
         offset = max(0, params.offset)
         client = await inst.client()
         if specification is None:
@@ -236,7 +159,7 @@ class OdooService:
 
     async def search(self, params: Search, *, per_model: int = 5) -> SearchResults:
         """Records whose name (or email, reference, customer) matches, across models."""
-        inst = self.resolve(params.instance, write=False)
+        inst = self.instances.choose(params.instance, READS)
         client = await inst.client()
         found: dict[str, list[SearchResult]] = {}
 
@@ -262,21 +185,21 @@ class OdooService:
             ]
 
         async with anyio.create_task_group() as tg:
-            for model in records.SEARCHABLE:
+            for model in field_maps.SEARCHABLE:
                 tg.start_soon(one, model)
         return SearchResults(
-            results=[r for m in records.SEARCHABLE for r in found.get(m.name, [])]
+            results=[r for m in field_maps.SEARCHABLE for r in found.get(m.name, [])]
         )
 
     async def fetch(self, params: Fetch) -> Document:
         """The full record behind a `search` result id (``model:id``)."""
         model_name, _, raw_id = params.id.partition(":")
-        model = records.SEARCHABLE_BY_NAME.get(model_name)
+        model = field_maps.SEARCHABLE_BY_NAME.get(model_name)
         if model is None or not raw_id.isdigit():
             raise InvalidArguments(
                 f"Unknown document id {params.id!r}; use an id returned by search"
             )
-        inst = self.resolve(params.instance, write=False)
+        inst = self.instances.choose(params.instance, READS)
         client = await inst.client()
         rows = await client.call(
             model.name,
@@ -295,7 +218,7 @@ class OdooService:
         metadata: dict[str, Any] = {"model": model.name, "record_id": row["id"]}
         for field in model.fields:
             value = row.get(field)
-            ref = records.many2one(value)
+            ref = field_maps.many2one(value)
             shown = ref.name if ref else value
             if shown in (False, None, "", []):
                 continue
@@ -319,8 +242,8 @@ class OdooService:
             params,
             "project.project",
             domain,
-            records.project,
-            fields=records.PROJECT_FIELDS,
+            field_maps.project,
+            fields=field_maps.PROJECT_FIELDS,
             order="name, id",
         )
 
@@ -340,8 +263,8 @@ class OdooService:
             params,
             "project.task",
             domain,
-            records.task,
-            specification=records.TASK_SPEC,
+            field_maps.task,
+            specification=field_maps.TASK_SPEC,
             order="priority desc, id desc",
         )
 
@@ -365,8 +288,8 @@ class OdooService:
             params,
             "sale.order",
             domain,
-            records.sale_order,
-            fields=records.SALE_FIELDS,
+            field_maps.sale_order,
+            fields=field_maps.SALE_FIELDS,
             order="date_order desc, id desc",
         )
 
@@ -386,8 +309,8 @@ class OdooService:
             params,
             "crm.lead",
             domain,
-            records.lead,
-            fields=records.LEAD_FIELDS,
+            field_maps.lead,
+            fields=field_maps.LEAD_FIELDS,
             order="id desc",
         )
 
@@ -401,8 +324,8 @@ class OdooService:
             params,
             "res.users",
             domain,
-            records.user,
-            fields=records.USER_FIELDS,
+            field_maps.user,
+            fields=field_maps.USER_FIELDS,
             order="name, id",
         )
 
@@ -423,13 +346,22 @@ class OdooService:
             params,
             "res.partner",
             domain,
-            records.partner,
-            fields=records.PARTNER_FIELDS,
+            field_maps.partner,
+            fields=field_maps.PARTNER_FIELDS,
             order="name, id",
         )
 
     async def search_products(self, params: SearchProducts) -> ProductPage:
-        """Products whose name or internal reference contains `query`."""
+        """Products nearest to the query through the addon's spelling-tolerant
+        lookup (name, reference, barcode); where the instance lacks the addon
+        or has no API key for its routes, those whose name or internal
+        reference contains the query."""
+        inst = self.instances.choose(params.instance, READS)
+        if inst.config.api_key is not None:
+            try:
+                return await self.addon.lookup_products(inst, params)
+            except AddonNotInstalled:
+                pass
         domain: Domain = [
             "|",
             ("name", "ilike", params.query),
@@ -440,8 +372,8 @@ class OdooService:
             params,
             "product.product",
             domain,
-            records.product,
-            fields=records.PRODUCT_FIELDS,
+            field_maps.product,
+            fields=field_maps.PRODUCT_FIELDS,
             order="name, id",
         )
 
@@ -456,13 +388,13 @@ class OdooService:
             "web_save",
             ids=ids,
             vals=vals,
-            specification=records.TASK_SPEC,
+            specification=field_maps.TASK_SPEC,
         )
-        return records.task(rows[0], inst.link)
+        return field_maps.task(rows[0], inst.link)
 
     async def create_task(self, params: CreateTask) -> Task:
         """Create a task in a project."""
-        inst = self.resolve(params.instance, write=True)
+        inst = self.instances.choose(params.instance, WRITES)
         vals: dict[str, Any] = {"project_id": params.project_id, "name": params.name}
         if params.description:
             vals["description"] = params.description
@@ -476,7 +408,7 @@ class OdooService:
 
     async def update_task(self, params: UpdateTask) -> Task:
         """Change a task's stage, assignees or deadline."""
-        inst = self.resolve(params.instance, write=True)
+        inst = self.instances.choose(params.instance, WRITES)
         vals: dict[str, Any] = {}
         if params.stage_id is not None:
             vals["stage_id"] = params.stage_id
@@ -495,7 +427,7 @@ class OdooService:
 
     async def create_lead(self, params: CreateLead) -> Lead:
         """Create a lead (or an opportunity)."""
-        inst = self.resolve(params.instance, write=True)
+        inst = self.instances.choose(params.instance, WRITES)
         vals: dict[str, Any] = {"name": params.name, "type": params.type}
         optional = {
             "contact_name": params.contact_name,
@@ -511,6 +443,6 @@ class OdooService:
         client = await inst.client()
         created = await client.call("crm.lead", "create", vals_list=[vals])
         rows = await client.call(
-            "crm.lead", "read", ids=created, fields=records.LEAD_FIELDS
+            "crm.lead", "read", ids=created, fields=field_maps.LEAD_FIELDS
         )
-        return records.lead(rows[0], inst.link)
+        return field_maps.lead(rows[0], inst.link)

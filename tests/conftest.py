@@ -57,7 +57,7 @@ class S3Server:
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """A real S3 API (moto's server mode) on a free loopback port."""
-    from fake_odoo import free_port  # noqa: PLC0415
+    from fake_odoo import free_port
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -175,7 +175,7 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
     if init.returncode != 0:
         raise RuntimeError(f"Odoo could not initialise {db}:\n{init.stderr[-3000:]}")
     api_key = create_api_key(command, options)
-    from fake_odoo import free_port  # noqa: PLC0415
+    from fake_odoo import free_port
 
     port = free_port()
     log_file = tmp_path_factory.mktemp("odoo-log") / "odoo.log"

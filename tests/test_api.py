@@ -12,7 +12,12 @@ import httpx
 import pytest
 from fake_odoo import ADMIN_KEY, DATABASE, FakeOdoo, serve_app
 from openapi_spec_validator import validate as validate_openapi
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
+from bridge.addon_contract import LEGACY_SUBMIT_PATH
 from bridge.app import create_app
 from bridge.config import ConfigError, Settings
 
@@ -464,3 +469,44 @@ def test_product_lookup_route_passes_the_addons_hits_and_errors(
     assert looked_up["name"] == "GET /mcp_quotation/v1/products"
     assert looked_up["arguments"] == {"q": "robot pdu kety"}
     assert (refused["status_code"], refused["outcome"]) == (422, "error")
+
+
+@pytest.fixture
+def odoo_without_the_addon() -> Iterator[str]:
+    """An Odoo whose quotation route fails with an HTML page and which has no
+    other addon route: its 404 is Odoo's page, not the addon's JSON."""
+
+    async def broken(request: Request) -> Response:
+        return PlainTextResponse("<html>Internal Server Error</html>", 500)
+
+    app = Starlette(routes=[Route(LEGACY_SUBMIT_PATH, broken, methods=["POST"])])
+    with serve_app(app) as url:
+        yield url
+
+
+def test_odoo_without_the_addon_is_named_and_its_error_pages_are_502(
+    odoo_without_the_addon: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        instances={
+            "dev": {
+                "url": odoo_without_the_addon,
+                "api_key": ADMIN_KEY,
+                "protocol": "json2",
+            }
+        },
+        http={"tokens": {"n8n": TOKEN}},
+        audit={"directory": tmp_path / "audit"},
+    )
+    with serve_app(create_app(settings)) as url, client_for(url) as http:
+        missing = http.get("/mcp_quotation/v1/quotations/quot_0000000000000000")
+        broken = http.post(LEGACY_SUBMIT_PATH, json=VALID)
+    assert (missing.status_code, missing.json()["error"]) == (
+        503,
+        "addon_not_installed",
+    )
+    assert "not installed on Odoo instance 'dev'" in missing.json()["message"]
+    assert (broken.status_code, broken.json()["error"]) == (502, "bad_gateway")
+    assert "HTTP 500" in broken.json()["message"]
+    statuses = sorted(d["status_code"] for d in audit_documents(tmp_path))
+    assert statuses == [502, 503]

@@ -14,8 +14,9 @@ import pytest
 from fake_odoo import free_port
 from moto.server import ThreadedMotoServer
 
-from bridge.audit import AuditLog, Caller, Scrubber
+from bridge.audit import AuditLog, Scrubber
 from bridge.config import AuditSettings
+from bridge.identity import Caller
 
 
 @pytest.fixture

@@ -54,8 +54,8 @@ def test_instances_come_from_nested_environment_variables(
     assert settings.instances["prod"].read_only is True
     assert settings.instances["dev"].read_only is False
     assert settings.instances["dev"].database == "dev"
-    assert settings.instance_for(write=False) == "prod"
-    assert settings.instance_for(write=True) == "dev"
+    assert settings.default_instance(write=False) == "prod"
+    assert settings.default_instance(write=True) == "dev"
     assert settings.http.tokens["claude"].get_secret_value() == "token-123456"
 
 
@@ -68,7 +68,7 @@ def test_instances_come_from_one_json_environment_variable(
     )
     settings = Settings()
     assert settings.instances["main"].base_url == "http://odoo:8069"
-    assert settings.instance_for(write=True) == "main"
+    assert settings.default_instance(write=True) == "main"
 
 
 def test_a_toml_file_expresses_the_earlier_systems_setup(
@@ -82,7 +82,7 @@ def test_a_toml_file_expresses_the_earlier_systems_setup(
     from_environment = Settings()
     prod = from_argument.instances["prod"]
     assert (prod.read_only, prod.login, prod.api_key) == (True, "bot@example.com", None)
-    assert from_argument.instance_for(write=True) == "dev"
+    assert from_argument.default_instance(write=True) == "dev"
     # Environment variables win over the file.
     assert from_environment.write_instance == "prod"
 
@@ -107,8 +107,8 @@ def test_writes_default_to_the_first_writable_instance() -> None:
             "dev": {"url": "http://b", "api_key": "k-654321"},
         }
     )
-    assert settings.instance_for(write=False) == "prod"
-    assert settings.instance_for(write=True) == "dev"
+    assert settings.default_instance(write=False) == "prod"
+    assert settings.default_instance(write=True) == "dev"
 
 
 def test_secrets_never_appear_in_the_settings_repr(tmp_path: Path) -> None:
@@ -173,3 +173,44 @@ def test_per_user_api_keys_are_secrets_and_oauth_alone_may_guard_serve() -> None
     settings.check_serve()
     assert "ann-key-123" in settings.secrets()
     assert "ann-key-123" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("instance", "setting"),
+    [
+        ({"login": "bot", "password": "p-123456", "protocol": "json2"}, "API_KEY"),
+        ({"login": "bot", "password": "p-123456"}, "DATABASE"),
+        ({"api_key": "k-123456", "database": "odoo", "protocol": "odoorpc"}, "LOGIN"),
+    ],
+)
+def test_an_instance_missing_what_its_protocol_needs_is_refused_naming_it(
+    instance: dict[str, str], setting: str
+) -> None:
+    with pytest.raises(ValidationError, match=f"MCP_ODOO_INSTANCES__dev__{setting}"):
+        Settings(instances={"dev": {"url": "http://odoo:8069", **instance}})
+
+
+def test_a_callers_own_odoo_user_is_refused_on_an_odoorpc_instance() -> None:
+    legacy = {
+        "url": "http://odoo17:8069",
+        "database": "odoo",
+        "login": "bot",
+        "password": "p-123456",
+        "protocol": "odoorpc",
+    }
+    bob = {"login": "bob", "api_keys": {"legacy": "bob-key-123456"}}
+    with pytest.raises(ValidationError, match="odoorpc instances \\['legacy'\\]"):
+        Settings(
+            instances={"legacy": legacy},
+            http={"tokens": {"bob": "token-123456"}, "odoo_users": {"bob": bob}},
+        )
+
+
+def test_serve_prints_the_missing_setting_instead_of_starting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MCP_ODOO_INSTANCES__dev__URL", "http://odoo:8069")
+    monkeypatch.setenv("MCP_ODOO_INSTANCES__dev__LOGIN", "bot")
+    monkeypatch.setenv("MCP_ODOO_INSTANCES__dev__PASSWORD", "p-123456")
+    assert main(["serve"]) == 2
+    assert "MCP_ODOO_INSTANCES__dev__DATABASE" in capsys.readouterr().err

@@ -20,18 +20,15 @@ from fake_odoo import (
 from starlette.applications import Starlette
 
 from bridge.config import OdooInstance
-from bridge.odoo import (
-    Json2Client,
+from bridge.errors import (
     OdooAccessDenied,
     OdooError,
     OdooInvalidRequest,
     OdooRecordMissing,
-    OdooRpcClient,
     OdooUnknownModel,
     OdooUnreachable,
-    detect_protocol,
-    tls_for,
 )
+from bridge.odoo import Json2Client, OdooRpcClient, detect_protocol, tls_for
 
 
 @pytest.fixture

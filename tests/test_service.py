@@ -8,8 +8,7 @@ import pytest
 from fake_odoo import ADMIN_KEY, DATABASE, FakeOdoo, free_port, serve_app
 
 from bridge.config import Settings
-from bridge.errors import InvalidArguments
-from bridge.odoo import OdooUnreachable
+from bridge.errors import InvalidArguments, OdooUnreachable
 from bridge.params import Fetch, ListUsers, Search, SearchProducts, UpdateTask
 from bridge.service import OdooService
 

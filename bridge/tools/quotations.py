@@ -8,14 +8,15 @@ from typing import Annotated
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from bridge.quotations import CreateQuotation, GetQuotationStatus
+from bridge.instances import QUOTATION_READS, WRITES
+from bridge.params import CreateQuotation, GetQuotationStatus
 from bridge.schemas import QuotationAccepted, QuotationStatus
 from bridge.tools.registry import QUOTE, READ, Toolbox, ToolCall
 
 tools = Toolbox()
 
 
-@tools.tool(CreateQuotation, QUOTE, "Create a quotation", default_instance="write")
+@tools.tool(CreateQuotation, QUOTE, "Create a quotation", use=WRITES)
 async def create_quotation(
     params: CreateQuotation, call: ToolCall
 ) -> QuotationAccepted:
@@ -23,17 +24,17 @@ async def create_quotation(
     an opportunity and the sale order with the product lines. Answers at once
     with a tracking_id; follow it with get_quotation_status. Give one product
     (product_id or product_ref) or several `lines`."""
-    return await call.quotations.create(params)
+    return await call.service.addon.create(params)
 
 
-@tools.tool(GetQuotationStatus, READ, "Quotation status", default_instance="write")
+@tools.tool(GetQuotationStatus, READ, "Quotation status", use=QUOTATION_READS)
 async def get_quotation_status(
     params: GetQuotationStatus, call: ToolCall
 ) -> QuotationStatus:
     """Status of a quotation request: queued, processing, completed (with the
     sale order's name, amount and links), failed (with the error) or
     cancelled."""
-    return await call.quotations.status(params, on_progress=call.ctx.report_progress)
+    return await call.service.addon.status(params, on_progress=call.ctx.report_progress)
 
 
 def quotation_assistant(

@@ -87,5 +87,6 @@ async def search_products(params: SearchProducts, call: ToolCall) -> ProductPage
     """Find products by name, internal reference or barcode, as a person says
     or misspells them ('dsk combinaton' finds 'Desk Combination'): the best
     matches first, each with id, name, reference, list price, currency and
-    unit. Use the id as product_id in create_quotation."""
-    return await call.quotations.search_products(params)
+    unit. Where Odoo lacks the mcp_quotation addon: by name or reference only,
+    spelled right. Use the id as product_id in create_quotation."""
+    return await call.service.search_products(params)

@@ -1,6 +1,7 @@
 """A tool is declared once: a handler, the params model it takes, its MCP
-annotations and the instance it uses when the caller names none. `publish`
-puts it on an MCPServer with the params model's fields as its arguments."""
+annotations and its `Use` of an instance (which one serves it when the caller
+names none). `publish` puts it on an MCPServer with the params model's fields
+as its arguments, and chooses its instance from that `Use`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -18,9 +19,8 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel, create_model
 from pydantic.fields import FieldInfo
 
-from bridge.errors import BridgeError
-from bridge.odoo import OdooError
-from bridge.quotations import AddonQuotations
+from bridge.errors import BridgeError, OdooError
+from bridge.instances import READS, Use
 from bridge.service import OdooService
 
 READ = ToolAnnotations(
@@ -54,7 +54,6 @@ class ToolCall:
     """What a handler may use: the operations and the call's MCP context."""
 
     service: OdooService
-    quotations: AddonQuotations
     ctx: Context
 
 
@@ -123,7 +122,7 @@ class ToolSpec:
     params: type[BaseModel]
     annotations: ToolAnnotations
     title: str
-    default_instance: Literal["read", "write"]
+    use: Use
 
     @property
     def name(self) -> str:
@@ -143,12 +142,12 @@ class Toolbox:
         annotations: ToolAnnotations,
         title: str,
         *,
-        default_instance: Literal["read", "write"] = "read",
+        use: Use = READS,
     ) -> Callable[[Handler], Handler]:
         """Declare the decorated handler as a tool taking `params`."""
 
         def declare(handler: Handler) -> Handler:
-            spec = ToolSpec(handler, params, annotations, title, default_instance)
+            spec = ToolSpec(handler, params, annotations, title, use)
             self.specs.append(spec)
             return handler
 
@@ -182,9 +181,15 @@ def publish(
 
     async def run(ctx: Context, **arguments: Any) -> BaseModel:
         # `arguments` are the validated fields of an `arguments_model`.
-        params = arguments_model.model_construct(**arguments)
+        tool_call = call(ctx)
         try:
-            return await spec.handler(params, call(ctx))
+            if "instance" in arguments:
+                chosen = tool_call.service.instances.choose(
+                    arguments["instance"], spec.use
+                )
+                arguments["instance"] = chosen.name
+            params = arguments_model.model_construct(**arguments)
+            return await spec.handler(params, tool_call)
         except (OdooError, BridgeError) as exc:
             raise ToolError(str(exc)) from None
 
