@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_odoo.addon import ADDON_TOOLS_PACKAGE
+from fake_odoo.addon import ADDON_LIB_PACKAGE
 from jsonschema import Draft202012Validator
 
 SCHEMA = json.loads(
     (Path(__file__).with_name("elevenlabs_tool_schema.json")).read_text()
 )
-elevenlabs = importlib.import_module(f"{ADDON_TOOLS_PACKAGE}.elevenlabs")
-payload = importlib.import_module(f"{ADDON_TOOLS_PACKAGE}.payload")
+elevenlabs = importlib.import_module(f"{ADDON_LIB_PACKAGE}.elevenlabs")
+payload = importlib.import_module(f"{ADDON_LIB_PACKAGE}.payload")
 BASE_URL = "https://odoo.example.com"
 
 

@@ -43,10 +43,10 @@ def _load_addon_package() -> str:
 # The addon's own contract and rules: the fake refuses and accepts exactly
 # what the addon does (aliases, secret keys, lookup parameters, limits).
 contract = importlib.import_module(f"{_load_addon_package()}.contract")
-# tests/test_elevenlabs_export.py imports the addon's lib modules by this name.
-ADDON_TOOLS_PACKAGE = f"{ADDON_PACKAGE}.lib"
-payload_rules = importlib.import_module(f"{ADDON_PACKAGE}.lib.payload")
-lookup_rules = importlib.import_module(f"{ADDON_PACKAGE}.lib.lookup")
+# The addon's plain-Python helpers, for the tests that use them directly.
+ADDON_LIB_PACKAGE = f"{ADDON_PACKAGE}.lib"
+payload_rules = importlib.import_module(f"{ADDON_LIB_PACKAGE}.payload")
+lookup_rules = importlib.import_module(f"{ADDON_LIB_PACKAGE}.lookup")
 # pg_trgm's threshold, as the addon sets it.
 MIN_SIMILARITY = 0.3
 PROGRESS = {
