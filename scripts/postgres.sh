@@ -4,9 +4,10 @@
 #   ensure_postgres        a throwaway cluster (removed by stop_postgres)
 #   ensure_postgres DIR    a cluster kept in DIR (created on the first call)
 #
-# Either way the libpq variables win when they point at a live server. A
-# cluster listens on 127.0.0.1 on a free port and is installed with apt-get
-# when PostgreSQL is missing. The caller stops it with stop_postgres (trap it).
+# Either way, the server that the libpq variables (or libpq's defaults) reach is
+# used when Odoo can log in there and create databases; otherwise one line says
+# why not, and the cluster listens on 127.0.0.1 on a free port (PostgreSQL is
+# installed with apt-get when missing). The caller stops it with stop_postgres (trap it).
 
 # Odoo's database options for the server the libpq variables point at, in the
 # array ODOO_DB_OPTIONS.
@@ -25,12 +26,37 @@ pg_bindir() {
     [ -n "$initdb" ] && dirname "$initdb"
 }
 
+# Why the server that the libpq variables (or libpq's defaults) reach cannot
+# serve Odoo, as one phrase; nothing when it can: Odoo must log in there and
+# create databases. Asked through libpq itself, with psql from PostgreSQL's own
+# bindir: Debian's /usr/bin/psql and pg_isready are wrappers that answer for the
+# installed cluster's port and socket, not for the defaults Odoo connects with.
+postgres_unusable() {
+    local psql answer
+    psql=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$psql" ] || psql=$(command -v psql) || {
+        echo "no psql to ask it with"
+        return
+    }
+    if ! answer=$("$psql" -X -w -A -t -d postgres -c \
+        "SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user" \
+        2>&1); then
+        answer=${answer%%$'\n'*}
+        echo "${answer#psql: error: }"
+        return
+    fi
+    [ "${answer#*|}" = t ] || echo "role \"${answer%|*}\" may not create databases"
+}
+
 ensure_postgres() {
-    local data_dir=${1:-}
-    if command -v pg_isready >/dev/null && pg_isready -q; then
+    local data_dir=${1:-} unusable
+    unusable=$(postgres_unusable)
+    if [ -z "$unusable" ]; then
         echo "PostgreSQL: using the server at ${PGHOST:-local socket}:${PGPORT:-5432}"
         return
     fi
+    echo "PostgreSQL: not using the server at ${PGHOST:-local socket}:${PGPORT:-5432}" \
+        "($unusable); starting this project's own cluster"
     local bindir
     bindir=$(pg_bindir || true)
     if [ -z "$bindir" ]; then
