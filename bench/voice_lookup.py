@@ -13,8 +13,12 @@ Against a running Odoo 19 with `mcp_quotation` and the `sale` demo products:
    `post_call_transcription` events (each a new conversation, a transcript of
    40 turns) posted at 1 and N concurrent clients, against the same floor.
 
+With `--products N`, the catalogue first grows to N generated sellable products
+("Mobile Robot Lidar 949", reference GEN-000519) beside the demo ones; they are
+created once and reused by later runs on the same database.
+
     python bench/voice_lookup.py --url http://127.0.0.1:8069 --db mydb \\
-        --api-key "$ODOO_API_KEY" [--webhook-secret "$SECRET"] [--calls 400]
+        --api-key "$ODOO_API_KEY" [--products 100000] [--webhook-secret "$SECRET"]
 """
 
 from __future__ import annotations
@@ -47,12 +51,78 @@ MISSPELLINGS = [
     ("two seet sofa", "Two-Seat Sofa"),
 ]
 NOTHING = "xylophone"
+# The generated catalogue: a distributor's robots and their parts, none of them
+# furniture, so that the demo products stay the right answers.
+FAMILIES = [
+    "Mobile Robot",
+    "Cobot Arm",
+    "Servo Drive",
+    "Battery Pack",
+    "Charging Dock",
+    "Vision Camera",
+    "Conveyor Belt",
+    "Motor Controller",
+    "Safety Scanner",
+    "Vacuum Gripper",
+]
+PARTS = [
+    "Lidar",
+    "Encoder",
+    "Bracket",
+    "Cable",
+    "Sensor",
+    "Module",
+    "Kit",
+    "Adapter",
+    "Firmware",
+    "Housing",
+    "Wheel",
+    "Fuse",
+]
+GENERATED = "GEN-"
+BATCH = 1000
 
 
 def lookup(odoo: Odoo, words: str) -> list[dict[str, object]]:
     response = odoo.client().get(PRODUCTS, params={"q": words, "limit": 5})
     response.raise_for_status()
     return list(response.json()["products"])
+
+
+def generated_product(number: int) -> dict[str, object]:
+    family = FAMILIES[number % len(FAMILIES)]
+    part = PARTS[number // len(FAMILIES) % len(PARTS)]
+    return {
+        "name": f"{family} {part} {number % 1000}",
+        "default_code": f"{GENERATED}{number:06d}",
+        "list_price": 10 + number % 990,
+        "sale_ok": True,
+    }
+
+
+def grow_catalogue(odoo: Odoo, products: int) -> None:
+    """Create the generated products missing up to ``products``, in batches."""
+    domain = [["default_code", "=like", f"{GENERATED}%"]]
+    have = odoo.json2("product.product", "search_count", domain=domain)
+    started = time.perf_counter()
+    for first in range(have, products, BATCH):
+        vals_list = [
+            generated_product(number)
+            for number in range(first, min(first + BATCH, products))
+        ]
+        # A batch of templates with their variants takes seconds, not the
+        # timeout of a lookup.
+        response = odoo.client().post(
+            "/json/2/product.template/create",
+            json={"vals_list": vals_list},
+            timeout=600.0,
+        )
+        response.raise_for_status()
+        print(f"  created {first + len(vals_list)}/{products} generated products")
+    if products > have:
+        seconds = time.perf_counter() - started
+        print(f"{products - have} products created in {seconds:.0f} s")
+    print(f"catalogue: {max(have, products)} generated products beside the demo ones")
 
 
 def bench_quality(odoo: Odoo) -> None:
@@ -151,6 +221,12 @@ def main() -> None:
         default=os.environ.get("ELEVENLABS_WEBHOOK_SECRET"),
         help="the post-call webhook secret set in Odoo; without it, no ack bench",
     )
+    parser.add_argument(
+        "--products",
+        type=int,
+        default=0,
+        help="grow the catalogue to this many generated products first",
+    )
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=20)
@@ -158,6 +234,8 @@ def main() -> None:
     if not args.api_key:
         parser.error("an API key is required (--api-key or $ODOO_API_KEY)")
     odoo = Odoo(args.url, args.db, args.api_key)
+    if args.products:
+        grow_catalogue(odoo, args.products)
     bench_quality(odoo)
     for _ in range(20):  # warm-up: the workers' registries and caches
         lookup(odoo, MISSPELLINGS[0][0])

@@ -4,6 +4,8 @@ from odoo import api, models
 from odoo.tools import SQL, Query
 from odoo.tools.sql import escape_psql
 
+from ..lib.spoken import spoken_forms
+
 _logger = logging.getLogger(__name__)
 
 # pg_trgm's own thresholds are 0.3 (similarity) and 0.6 (word similarity);
@@ -32,65 +34,17 @@ class ProductProduct(models.Model):
         """The sellable products of the current company nearest to ``words``.
 
         Returns ``[{"id", "name", "reference", "list_price", "currency",
-        "unit", "score"}]``, best first: trigram similarity over the name
-        (case- and, where Odoo has ``unaccent``, accent-insensitive), the
-        internal reference and the barcode. Without pg_trgm, products that
-        contain the most of the words come first.
+        "unit", "score"}]``, best first: trigram similarity over the name in
+        every language (case- and, where Odoo has ``unaccent``,
+        accent-insensitive), the internal reference and the barcode, of the
+        words as said and as a catalogue writes them (``spoken_forms``).
+        Without pg_trgm, products that contain the most of the words come first.
         """
-        query, template = self._mcp_sellable_query()
-        unaccent = self.env.registry.unaccent
-        # Every translation of the name; Odoo's trigram index on the template
-        # name is on this very expression (unaccented where Odoo unaccents).
-        name = SQL(
-            "(jsonb_path_query_array(%s, '$.*')::text)",
-            SQL.identifier(template, "name"),
-        )
-        code = SQL.identifier(self._table, "default_code")
-        barcode = SQL.identifier(self._table, "barcode")
-        order = [SQL("score DESC")]
-        thresholds = SQL()
-        if self.env.registry.has_trigram:
-            thresholds = SQL(
-                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true),"
-                " set_config('pg_trgm.similarity_threshold', %s, true); ",
-                str(MIN_SIMILARITY),
-                str(MIN_SIMILARITY),
-            )
-            spoken, written = unaccent(SQL("%s", words)), unaccent(name)
-            match, score = self._mcp_trigram_match(spoken, written)
-            # Among equal scores, the name most like the words as a whole
-            # first: "office chair" before "Office Chair Black".
-            order.append(SQL("similarity(%s, %s) DESC", spoken, written))
-            match = SQL(
-                "(%s OR %s %% %s OR %s %% %s)", match, code, words, barcode, words
-            )
-            score = SQL(
-                "GREATEST(%s, similarity(%s, %s), similarity(%s, %s))",
-                score,
-                code,
-                words,
-                barcode,
-                words,
-            )
-        else:
-            match, score = self._mcp_words_match(words, (name, code, barcode))
-        query.add_where(match)
-        order.append(SQL.identifier(self._table, "id"))
-        query.order = SQL(", ").join(order)
-        query.limit = limit
-        # One query answers everything: reading the hits through the ORM
-        # (display name, price, currency) cost more than the search itself.
-        # The thresholds go in the same round trip, before it.
+        # One round trip answers everything, the thresholds first: reading the
+        # hits through the ORM (display name, price, currency) cost more than
+        # the search itself.
         self.env.cr.execute(
-            SQL(
-                "%s%s",
-                thresholds,
-                query.select(
-                    SQL("%s AS id", SQL.identifier(self._table, "id")),
-                    SQL("%s AS score", score),
-                    *self._mcp_hit_columns(query, template),
-                ),
-            )
+            SQL("%s%s", self._mcp_thresholds(), self._mcp_lookup_query(words, limit))
         )
         return [
             {
@@ -107,66 +61,198 @@ class ProductProduct(models.Model):
             for row in self.env.cr.dictfetchall()
         ]
 
-    def _mcp_sellable_query(self):
-        """``(query, template alias)``: the current company's sellable products.
+    def _mcp_thresholds(self):
+        """The statement setting pg_trgm's thresholds for this transaction."""
+        if not self.env.registry.has_trigram:
+            return SQL()
+        return SQL(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true),"
+            " set_config('pg_trgm.similarity_threshold', %s, true); ",
+            str(MIN_SIMILARITY),
+            str(MIN_SIMILARITY),
+        )
 
-        Written out rather than compiled from a domain: the lookup answers
-        while the caller waits, and the ORM's domain compiler cost 15% of it.
+    def _mcp_lookup_query(self, words, limit):
+        """The lookup's statement, run after ``_mcp_thresholds()``."""
+        if self.env.registry.has_trigram:
+            hits = self._mcp_trigram_hits(spoken_forms(words), limit)
+        else:
+            hits = self._mcp_words_hits(words, limit)
+        return self._mcp_hit_rows(hits)
+
+    def _mcp_sellable(self):
+        """Active sellable products of the current company, as a condition on
+        the aliases ``product`` and ``template``."""
+        return SQL(
+            "product.active AND template.sale_ok"
+            " AND (template.company_id IS NULL OR template.company_id = %s)",
+            self.env.company.id,
+        )
+
+    def _mcp_trigram_hits(self, forms, limit):
+        """The ``limit`` best products for any of ``forms``: ``(id, score, likeness)``.
+
+        Each of name, reference and barcode answers its ``limit`` nearest
+        through its own trigram index (the ``<%`` and ``%`` operators), and only
+        those candidates are scored. That loses nothing: a product's score is
+        the best of its similarities, so a product among the ``limit`` best
+        overall is among the ``limit`` best of the column that gave its score.
         """
-        query = Query(self.env, self._table, SQL.identifier(self._table))
-        template = query.join(
-            self._table, "product_tmpl_id", "product_template", "id", "product_tmpl_id"
+        unaccent = self.env.registry.unaccent
+        # Every translation of the name: Odoo's trigram index on the template
+        # name is on this very expression (unaccented where Odoo unaccents).
+        name = unaccent(SQL("(jsonb_path_query_array(template.name, '$.*')::text)"))
+        spoken = [unaccent(SQL("%s", form)) for form in forms]
+        sources = SQL(
+            "product_product product JOIN product_template template"
+            " ON template.id = product.product_tmpl_id"
         )
-        query.add_where(
-            SQL(
-                "%s AND %s AND (%s IS NULL OR %s = %s)",
-                SQL.identifier(self._table, "active"),
-                SQL.identifier(template, "sale_ok"),
-                SQL.identifier(template, "company_id"),
-                SQL.identifier(template, "company_id"),
-                self.env.company.id,
-            )
-        )
-        return query, template
 
-    def _mcp_hit_columns(self, query, template):
-        """A hit's name, variant, reference, price, currency and unit, as SQL.
+        def nearest(match, order):
+            return SQL(
+                "(SELECT product.id FROM %s WHERE %s AND %s"
+                " ORDER BY %s DESC, product.id LIMIT %s)",
+                sources,
+                self._mcp_sellable(),
+                match,
+                order,
+                limit,
+            )
+
+        candidates = []
+        for form, said in zip(forms, spoken, strict=True):
+            candidates.append(
+                nearest(
+                    SQL("%s <%% %s", said, name),
+                    SQL(
+                        "word_similarity(%s, %s) DESC, similarity(%s, %s)",
+                        said,
+                        name,
+                        said,
+                        name,
+                    ),
+                )
+            )
+            candidates.extend(
+                nearest(
+                    SQL("%s %% %s", column, form),
+                    SQL("similarity(%s, %s)", column, form),
+                )
+                for column in (SQL("product.default_code"), SQL("product.barcode"))
+            )
+        score = SQL(
+            "GREATEST(%s)",
+            SQL(", ").join(
+                similarity
+                for form, said in zip(forms, spoken, strict=True)
+                for similarity in (
+                    SQL("word_similarity(%s, %s)", said, name),
+                    SQL("similarity(product.default_code, %s)", form),
+                    SQL("similarity(product.barcode, %s)", form),
+                )
+            ),
+        )
+        # Among equal scores, the name most like the words as a whole first:
+        # "office chair" before "Office Chair Black".
+        likeness = SQL(
+            "GREATEST(%s)",
+            SQL(", ").join(SQL("similarity(%s, %s)", said, name) for said in spoken),
+        )
+        return SQL(
+            """SELECT product.id, %s AS score, %s AS likeness
+                 FROM (%s) candidate
+                 JOIN product_product product ON product.id = candidate.id
+                 JOIN product_template template
+                   ON template.id = product.product_tmpl_id
+             ORDER BY score DESC, likeness DESC, product.id
+                LIMIT %s""",
+            score,
+            likeness,
+            SQL(" UNION ").join(candidates),
+            limit,
+        )
+
+    def _mcp_words_hits(self, words, limit):
+        """Products containing any of the words, the more the better:
+        ``(id, score, likeness)``."""
+        if not ProductProduct._mcp_warned_without_trigram:
+            ProductProduct._mcp_warned_without_trigram = True
+            _logger.warning(
+                "PostgreSQL's pg_trgm extension is missing: the product lookup "
+                "matches whole words only, without tolerance for misspellings. "
+                "Run CREATE EXTENSION pg_trgm in this database to enable it."
+            )
+        unaccent = self.env.registry.unaccent
+        columns = (
+            SQL("(jsonb_path_query_array(template.name, '$.*')::text)"),
+            SQL("product.default_code"),
+            SQL("product.barcode"),
+        )
+        terms = words.split()
+        hits = [
+            SQL(
+                "(CASE WHEN %s THEN 1 ELSE 0 END)",
+                SQL(" OR ").join(
+                    SQL(
+                        "%s ILIKE %s",
+                        unaccent(column),
+                        unaccent(SQL("%s", f"%{escape_psql(term)}%")),
+                    )
+                    for column in columns
+                ),
+            )
+            for term in terms
+        ]
+        score = SQL("((%s)::float / %s)", SQL(" + ").join(hits), len(terms))
+        return SQL(
+            """SELECT product.id, %s AS score, 0 AS likeness
+                 FROM product_product product
+                 JOIN product_template template
+                   ON template.id = product.product_tmpl_id
+                WHERE %s AND %s > 0
+             ORDER BY score DESC, product.id
+                LIMIT %s""",
+            score,
+            self._mcp_sellable(),
+            score,
+            limit,
+        )
+
+    def _mcp_hit_rows(self, hits):
+        """The ``hits`` with their name, variant, reference, price, currency
+        and unit, computed for those rows only.
 
         The variant and the price are ``display_name``'s combination name and
         ``lst_price``, computed as Odoo computes them; the tests compare them.
+        A product of no company is priced in the caller's company's currency.
         """
-        product = SQL.identifier(self._table, "id")
-        uom = query.left_join(template, "uom_id", "uom_uom", "id", "uom_id")
-        company = query.left_join(
-            template, "company_id", "res_company", "id", "company_id"
+        return SQL(
+            """SELECT hit.id, hit.score, %s AS name, (%s) AS variant,
+                      product.default_code AS reference,
+                      template.list_price + COALESCE((
+                        SELECT sum(ptav.price_extra)
+                          FROM product_variant_combination pvc
+                          JOIN product_template_attribute_value ptav
+                            ON ptav.id = pvc.product_template_attribute_value_id
+                         WHERE pvc.product_product_id = product.id), 0) AS list_price,
+                      currency.name AS currency,
+                      %s AS unit
+                 FROM (%s) hit
+                 JOIN product_product product ON product.id = hit.id
+                 JOIN product_template template
+                   ON template.id = product.product_tmpl_id
+            LEFT JOIN uom_uom uom ON uom.id = template.uom_id
+            LEFT JOIN res_company company ON company.id = template.company_id
+                 JOIN res_currency currency ON currency.id = COALESCE(
+                      company.currency_id,
+                      (SELECT currency_id FROM res_company WHERE id = %s))
+             ORDER BY hit.score DESC, hit.likeness DESC, hit.id""",
+            self.env["product.template"]._field_to_sql("template", "name"),
+            self._mcp_combination_name(SQL("product.id")),
+            self.env["uom.uom"]._field_to_sql("uom", "name"),
+            hits,
+            self.env.company.id,
         )
-        return [
-            SQL(
-                "%s AS name",
-                self.env["product.template"]._field_to_sql(template, "name"),
-            ),
-            SQL("(%s) AS variant", self._mcp_combination_name(product)),
-            SQL("%s AS reference", SQL.identifier(self._table, "default_code")),
-            SQL(
-                """%s + COALESCE((
-                    SELECT sum(ptav.price_extra)
-                      FROM product_variant_combination pvc
-                      JOIN product_template_attribute_value ptav
-                        ON ptav.id = pvc.product_template_attribute_value_id
-                     WHERE pvc.product_product_id = %s), 0) AS list_price""",
-                SQL.identifier(template, "list_price"),
-                product,
-            ),
-            # A product of no company is priced in the caller's company's currency.
-            SQL(
-                """(SELECT name FROM res_currency WHERE id = COALESCE(%s,
-                        (SELECT currency_id FROM res_company WHERE id = %s))
-                ) AS currency""",
-                SQL.identifier(company, "currency_id"),
-                self.env.company.id,
-            ),
-            SQL("%s AS unit", self.env["uom.uom"]._field_to_sql(uom, "name")),
-        ]
 
     def _mcp_combination_name(self, product):
         """``_get_combination_name()`` of ``product``'s values, as a sub-select:
@@ -199,41 +285,3 @@ class ProductProduct(models.Model):
                 Value._order_to_sql(Value._order, values, alias="ptav"),
             )
         )
-
-    def _mcp_trigram_match(self, words, name):
-        """Word similarity of ``words`` to the name, on its trigram index.
-
-        ``<%`` is ``word_similarity() >=`` the threshold the lookup sets.
-        """
-        return (
-            SQL("%s <%% %s", words, name),
-            SQL("word_similarity(%s, %s)", words, name),
-        )
-
-    def _mcp_words_match(self, words, columns):
-        """Products containing any of the words; the more words, the better."""
-        if not ProductProduct._mcp_warned_without_trigram:
-            ProductProduct._mcp_warned_without_trigram = True
-            _logger.warning(
-                "PostgreSQL's pg_trgm extension is missing: the product lookup "
-                "matches whole words only, without tolerance for misspellings. "
-                "Run CREATE EXTENSION pg_trgm in this database to enable it."
-            )
-        unaccent = self.env.registry.unaccent
-        terms = words.split()
-        hits = [
-            SQL(
-                "(CASE WHEN %s THEN 1 ELSE 0 END)",
-                SQL(" OR ").join(
-                    SQL(
-                        "%s ILIKE %s",
-                        unaccent(column),
-                        unaccent(SQL("%s", f"%{escape_psql(term)}%")),
-                    )
-                    for column in columns
-                ),
-            )
-            for term in terms
-        ]
-        score = SQL("((%s)::float / %s)", SQL(" + ").join(hits), len(terms))
-        return SQL("%s > 0", score), score
