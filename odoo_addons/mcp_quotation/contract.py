@@ -5,11 +5,49 @@ bridge's tests load this file by path, without Odoo, and hold their own copies
 to it. The addon's controllers, models, validation (``lib.payload``,
 ``lib.lookup``) and ElevenLabs export read it from here.
 
+Its messages, and those of ``lib/``, are ``Text``: English strings that keep
+their msgid, so that the addon can still answer in its reader's language.
+
 "The earlier system", wherever the addon cites it, is the stand-alone webhook
 service this addon replaces. Its paths (the legacy ones below), flat payload,
 tracking ids and documents are kept, so that callers configured against it
 keep working unchanged.
 """
+
+
+class Text(str):
+    """An English message that remembers its msgid and arguments.
+
+    It reads as its English self wherever a string goes (JSON, logs, the fake
+    Odoo); ``translated`` renders it with Odoo's ``env._`` in another language.
+    """
+
+    def __new__(cls, source, params):
+        text = super().__new__(cls, source % params if params else source)
+        text.source, text.params = source, params
+        return text
+
+
+def _lt(source, /, **params):
+    """``source`` (with ``%(name)s`` placeholders) as a ``Text``.
+
+    Named as Odoo's lazy ``_lt``, whose calls Odoo's term extractor reads as the
+    addon's Python terms: each literal ``_lt("...")`` lands in the .pot.
+    """
+    return Text(source, params)
+
+
+def translated(value, gettext):
+    """``value`` with each ``Text`` in it (in dicts, lists and tuples too)
+    rendered by ``gettext``, Odoo's ``env._`` of the reader's language."""
+    if isinstance(value, Text):
+        return gettext(value.source, **translated(value.params, gettext))
+    if isinstance(value, dict):
+        return {key: translated(item, gettext) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(translated(item, gettext) for item in value)
+    return value
+
 
 # Paths
 QUOTATIONS_PATH = "/mcp_quotation/v1/quotations"
@@ -84,17 +122,20 @@ ERROR_CODES = {
     422: "validation_error",
     500: "internal_error",
 }
-UNAUTHORIZED_MESSAGE = "A valid Odoo API key is required: Authorization: Bearer <key>."
-FORBIDDEN_MESSAGE = "This API key's user may not do that."
-INTERNAL_ERROR_MESSAGE = "Internal error; nothing was stored."
-BAD_JSON_MESSAGE = "The body is not valid JSON."
-VALIDATION_MESSAGE = "The quotation request is invalid; nothing was stored."
-LOOKUP_INVALID_MESSAGE = "The product lookup is invalid."
+# The codes stay English; the messages are read in the API key's user's language.
+UNAUTHORIZED_MESSAGE = _lt(
+    "A valid Odoo API key is required: Authorization: Bearer <key>."
+)
+FORBIDDEN_MESSAGE = _lt("This API key's user may not do that.")
+INTERNAL_ERROR_MESSAGE = _lt("Internal error; nothing was stored.")
+BAD_JSON_MESSAGE = _lt("The body is not valid JSON.")
+VALIDATION_MESSAGE = _lt("The quotation request is invalid; nothing was stored.")
+LOOKUP_INVALID_MESSAGE = _lt("The product lookup is invalid.")
 
 
 def body_too_large_message(limit=MAX_BODY_BYTES):
     """The 413 message for a body above ``limit`` bytes."""
-    return f"The body must be at most {limit} bytes."
+    return _lt("The body must be at most %(limit)s bytes.", limit=limit)
 
 
 def is_api_path(path):

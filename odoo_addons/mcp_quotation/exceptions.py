@@ -6,7 +6,7 @@ from werkzeug.exceptions import Unauthorized
 
 from odoo.exceptions import ValidationError
 
-from .contract import LOOKUP_INVALID_MESSAGE
+from .contract import LOOKUP_INVALID_MESSAGE, translated
 from .lib.elevenlabs import BAD_SIGNATURE_MESSAGE
 
 
@@ -17,12 +17,17 @@ class QuotationValidationError(ValidationError):
     # is no warning about the server.
     loglevel = logging.INFO
 
-    def __init__(self, errors):
-        self.errors = errors
-        message = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
-        super().__init__(f"Invalid quotation request: {message}")
+    def __init__(self, env, errors):
+        """``errors`` (``lib.payload``'s texts among them) in ``env``'s language."""
+        self.errors = translated(errors, env._)
+        problems = "; ".join(
+            f"{error['field']}: {error['message']}" for error in self.errors
+        )
+        super().__init__(
+            env._("Invalid quotation request: %(problems)s", problems=problems)
+        )
         # JSON-2 callers receive ``args`` as the error's ``arguments``.
-        self.args = (self.args[0], errors)
+        self.args = (self.args[0], self.errors)
 
 
 class InvalidLookup(QuotationValidationError):

@@ -32,7 +32,7 @@ def resolve_lines(env, lines):
                 errors.append(
                     field_error(
                         f"{prefix}product_id",
-                        f"no sellable product with id {product_id}",
+                        env._("no sellable product with id %(id)s", id=product_id),
                     )
                 )
                 continue
@@ -49,10 +49,14 @@ def resolve_lines(env, lines):
                 best = None if product else clear_best(hits)
                 if not best:
                     message = (
-                        f"{ref!r} matches several products; give the product_id "
-                        f"of one of: {describe_candidates(hits)}"
+                        env._(
+                            "%(ref)r matches several products; give the "
+                            "product_id of one of: %(candidates)s",
+                            ref=ref,
+                            candidates=describe_candidates(hits),
+                        )
                         if hits
-                        else f"no sellable product matches {ref!r}"
+                        else env._("no sellable product matches %(ref)r", ref=ref)
                     )
                     errors.append(field_error(f"{prefix}product_ref", message))
                     continue
@@ -81,10 +85,17 @@ def sales_assignment_errors(env, values):
         ]
     ):
         errors.append(
-            field_error("user_id", f"no active internal user with id {user_id}")
+            field_error(
+                "user_id",
+                env._("no active internal user with id %(id)s", id=user_id),
+            )
         )
     if (team_id := values["team_id"]) and not env["crm.team"].sudo().search(
         [("id", "=", team_id), ("company_id", "in", [False, company.id])]
     ):
-        errors.append(field_error("team_id", f"no active sales team with id {team_id}"))
+        errors.append(
+            field_error(
+                "team_id", env._("no active sales team with id %(id)s", id=team_id)
+            )
+        )
     return errors

@@ -80,7 +80,11 @@ class McpQuotationController(http.Controller):
             [("tracking_id", "=", tracking_id)], limit=1
         )
         if not quotation_request:
-            raise NotFound(f"No quotation request with tracking id {tracking_id!r}.")
+            raise NotFound(
+                request.env._(
+                    "No quotation request with tracking id %(id)r.", id=tracking_id
+                )
+            )
         # Found with the caller's rights; the linked order, opportunity and
         # customer are part of the answer even where the caller can't open them.
         return request.make_json_response(quotation_request.sudo()._status_document())

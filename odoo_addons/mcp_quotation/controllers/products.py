@@ -23,6 +23,6 @@ class ProductsController(http.Controller):
         require_method("GET")
         (words, limit), errors = parse_lookup(args)
         if errors:
-            raise InvalidLookup(errors)
+            raise InvalidLookup(request.env, errors)
         products = request.env["product.product"]._mcp_lookup(words, limit)
         return request.make_json_response({"query": words, "products": products})

@@ -8,6 +8,7 @@ from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import content_disposition, request
 
+from ..contract import translated
 from ..lib.elevenlabs import (
     MAX_EVENT_BYTES,
     POST_CALL_PATH,
@@ -15,6 +16,7 @@ from ..lib.elevenlabs import (
     TOOLS_EXPORT_PATH,
     tool_definitions,
 )
+from ..lib.settings import read_setting
 from .mcp_quotation import read_body, require_method
 
 
@@ -48,7 +50,12 @@ class VoiceController(http.Controller):
                 )
             )
         base_url = request.env["ir.config_parameter"].sudo().get_param("web.base.url")
-        document = json.dumps(tool_definitions(base_url), indent=2)
+        # The descriptions the agent reads, in the language it speaks (settings).
+        lang = read_setting(request.env, "elevenlabs_tools_lang")
+        if lang not in dict(request.env["res.lang"].get_installed()):
+            lang = "en_US"
+        env = request.env(context=dict(request.env.context, lang=lang))
+        document = json.dumps(translated(tool_definitions(base_url), env._), indent=2)
         return request.make_response(
             document,
             headers=[

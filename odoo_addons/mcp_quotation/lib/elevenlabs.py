@@ -20,6 +20,7 @@ from ..contract import (
     PRODUCTS_PATH,
     QUOTATIONS_PATH,
     REQUEST_FIELDS,
+    _lt,
 )
 
 POST_CALL_PATH = "/mcp_quotation/v1/elevenlabs/post-call"
@@ -35,7 +36,8 @@ BAD_SIGNATURE_MESSAGE = (
     "A valid ElevenLabs-Signature header is required: t=<unix time>,v0=<hex "
     "HMAC-SHA256 of '<t>.<body>'> with the webhook secret, at most 30 minutes old."
 )
-ROLES = {"agent": "Agent", "user": "Caller"}
+# The transcript note's speakers.
+ROLES = {"agent": _lt("Agent"), "user": _lt("Caller")}
 
 # The agent's Odoo API key, as the secret an ElevenLabs workspace keeps it in.
 API_KEY_SECRET_PLACEHOLDER = "REPLACE_WITH_THE_SECRET_ID_OF_YOUR_ODOO_API_KEY"
@@ -125,41 +127,61 @@ def transcript_lines(data):
 # Tool export
 # ----------------------------------------------------------------------
 
+
+def _literal(kind, description):
+    return {"type": kind, "description": description}
+
+
+# Calls, not (kind, description) tuples: Odoo's term extractor would take a
+# tuple's parenthesis right after an ``_lt(...)`` for another ``_lt`` call.
 LINE_PROPERTIES = {
-    "product_id": (
+    "product_id": _literal(
         "integer",
-        "The product's id from find_product. Give it, or product_ref.",
+        _lt("The product's id from find_product. Give it, or product_ref."),
     ),
-    "product_ref": (
+    "product_ref": _literal(
         "string",
-        "The product's internal reference or name as the caller said it, when "
-        "find_product was not used; refused with the candidates if ambiguous.",
+        _lt(
+            "The product's internal reference or name as the caller said it, when "
+            "find_product was not used; refused with the candidates if ambiguous."
+        ),
     ),
-    "product_qty": ("number", "Quantity, above 0; 1 when not given."),
-    "product_price": (
+    "product_qty": _literal("number", _lt("Quantity, above 0; 1 when not given.")),
+    "product_price": _literal(
         "number",
-        "Unit price agreed with the caller; leave out to use Odoo's price.",
+        _lt("Unit price agreed with the caller; leave out to use Odoo's price."),
     ),
 }
 BODY_PROPERTIES = {
-    "partner_name": ("string", "The customer's company name (required)."),
-    "contact_name": ("string", "The caller's full name."),
-    "email": (
+    "partner_name": _literal("string", _lt("The customer's company name (required).")),
+    "contact_name": _literal("string", _lt("The caller's full name.")),
+    "email": _literal(
         "string",
-        "The customer's email address (required); spell it back to the caller.",
+        _lt("The customer's email address (required); spell it back to the caller."),
     ),
-    "phone": ("string", "The caller's phone number."),
-    "lead_name": ("string", "A short title for the deal, e.g. '3 desks for Acme'."),
-    "notes": ("string", "Anything the sales team should know from the call."),
-    "user_id": ("integer", "Odoo id of the salesperson; leave out to auto-assign."),
-    "team_id": ("integer", "Odoo id of the sales team; leave out for the default."),
-    "idempotency_key": (
+    "phone": _literal("string", _lt("The caller's phone number.")),
+    "lead_name": _literal(
         "string",
-        "A key unique to this quotation; the same key never creates two.",
+        _lt("A short title for the deal, e.g. '3 desks for Acme'."),
     ),
-    "send_quotation": (
+    "notes": _literal(
+        "string", _lt("Anything the sales team should know from the call.")
+    ),
+    "user_id": _literal(
+        "integer",
+        _lt("Odoo id of the salesperson; leave out to auto-assign."),
+    ),
+    "team_id": _literal(
+        "integer",
+        _lt("Odoo id of the sales team; leave out for the default."),
+    ),
+    "idempotency_key": _literal(
+        "string",
+        _lt("A key unique to this quotation; the same key never creates two."),
+    ),
+    "send_quotation": _literal(
         "boolean",
-        "true to email the quotation to the customer once it is created.",
+        _lt("true to email the quotation to the customer once it is created."),
     ),
 }
 # Filled in by ElevenLabs, not by the model: the transcript of the call later
@@ -169,40 +191,40 @@ CONVERSATION_VARIABLE = "system__conversation_id"
 NOT_EXPORTED = {"source"}
 
 
-def _literal(kind, description):
-    return {"type": kind, "description": description}
-
-
 def _request_body_schema():
     line = {
         "type": "object",
-        "description": "One product of the quotation.",
+        "description": _lt("One product of the quotation."),
         "required": [],
-        "properties": {name: _literal(*LINE_PROPERTIES[name]) for name in LINE_FIELDS},
+        "properties": {name: LINE_PROPERTIES[name] for name in LINE_FIELDS},
     }
     special = {
         "lines": {
             "type": "array",
-            "description": f"The products, 1 to {MAX_LINES}.",
+            "description": _lt("The products, 1 to %(limit)s.", limit=MAX_LINES),
             "items": line,
         },
         "source_ref": {"type": "string", "dynamic_variable": CONVERSATION_VARIABLE},
     }
     properties = {
-        name: special.get(name) or _literal(*BODY_PROPERTIES[name])
+        name: special.get(name) or BODY_PROPERTIES[name]
         for name in REQUEST_FIELDS
         if name not in NOT_EXPORTED
     }
     return {
         "type": "object",
-        "description": "The quotation request.",
+        "description": _lt("The quotation request."),
         "required": ["partner_name", "email", "lines"],
         "properties": properties,
     }
 
 
 def tool_definitions(base_url):
-    """The agent's server tools as ElevenLabs tools-API documents."""
+    """The agent's server tools as ElevenLabs tools-API documents.
+
+    Their descriptions are English ``Text``: ``contract.translated`` renders
+    them in the language the agent speaks.
+    """
     headers = {"Authorization": {"secret_id": API_KEY_SECRET_PLACEHOLDER}}
     base_url = base_url.rstrip("/")
     quotations = f"{base_url}{QUOTATIONS_PATH}"
@@ -221,10 +243,12 @@ def tool_definitions(base_url):
     return [
         tool(
             "find_product",
-            "Find products in Odoo by the words the caller used, misspelled "
-            "or not. Returns the best matches first, each with id, name, "
-            "reference, list_price, currency and unit. Use the id as "
-            "product_id in create_quotation.",
+            _lt(
+                "Find products in Odoo by the words the caller used, misspelled "
+                "or not. Returns the best matches first, each with id, name, "
+                "reference, list_price, currency and unit. Use the id as "
+                "product_id in create_quotation."
+            ),
             {
                 "url": f"{base_url}{PRODUCTS_PATH}",
                 "method": "GET",
@@ -232,14 +256,20 @@ def tool_definitions(base_url):
                     "properties": {
                         "q": _literal(
                             "string",
-                            "The product as the caller said it, e.g. 'desk "
-                            f"combination' (at most {LOOKUP_MAX_QUERY_LENGTH} "
-                            "characters).",
+                            _lt(
+                                "The product as the caller said it, e.g. 'desk "
+                                "combination' (at most %(limit)s characters).",
+                                limit=LOOKUP_MAX_QUERY_LENGTH,
+                            ),
                         ),
                         "limit": _literal(
                             "integer",
-                            f"How many matches, 1 to {LOOKUP_MAX_LIMIT}; "
-                            f"{LOOKUP_DEFAULT_LIMIT} when not given.",
+                            _lt(
+                                "How many matches, 1 to %(limit)s; %(default)s "
+                                "when not given.",
+                                limit=LOOKUP_MAX_LIMIT,
+                                default=LOOKUP_DEFAULT_LIMIT,
+                            ),
                         ),
                     },
                     "required": ["q"],
@@ -248,9 +278,11 @@ def tool_definitions(base_url):
         ),
         tool(
             "create_quotation",
-            "Create a quotation in Odoo for the caller's company. Answers at "
-            "once with a tracking_id; the quotation is ready a few seconds later "
-            "(get_quotation_status). Errors list each wrong field.",
+            _lt(
+                "Create a quotation in Odoo for the caller's company. Answers at "
+                "once with a tracking_id; the quotation is ready a few seconds "
+                "later (get_quotation_status). Errors list each wrong field."
+            ),
             {
                 "url": quotations,
                 "method": "POST",
@@ -259,15 +291,17 @@ def tool_definitions(base_url):
         ),
         tool(
             "get_quotation_status",
-            "The state of a quotation created with create_quotation: queued, "
-            "processing, completed (with the quotation's name, total and the "
-            "customer's portal_url) or failed (with the error).",
+            _lt(
+                "The state of a quotation created with create_quotation: queued, "
+                "processing, completed (with the quotation's name, total and the "
+                "customer's portal_url) or failed (with the error)."
+            ),
             {
                 "url": f"{quotations}/{{tracking_id}}",
                 "method": "GET",
                 "path_params_schema": {
                     "tracking_id": _literal(
-                        "string", "The tracking_id create_quotation answered."
+                        "string", _lt("The tracking_id create_quotation answered.")
                     )
                 },
             },

@@ -9,6 +9,7 @@ from ..contract import (
     LOOKUP_MAX_LIMIT,
     LOOKUP_MAX_QUERY_LENGTH,
     LOOKUP_PARAMETERS,
+    _lt,
 )
 from .payload import field_error
 
@@ -23,15 +24,21 @@ def parse_lookup(args):
     unknown = sorted(set(args) - set(LOOKUP_PARAMETERS))
     accepted = ", ".join(LOOKUP_PARAMETERS)
     errors += [
-        field_error(name, f"unknown parameter; accepted: {accepted}")
+        field_error(name, _lt("unknown parameter; accepted: %(names)s", names=accepted))
         for name in unknown
     ]
     words = " ".join((args.get("q") or "").split())
     if not words:
-        errors.append(field_error("q", "is required: the words to look for"))
+        errors.append(field_error("q", _lt("is required: the words to look for")))
     elif len(words) > LOOKUP_MAX_QUERY_LENGTH:
         errors.append(
-            field_error("q", f"must be at most {LOOKUP_MAX_QUERY_LENGTH} characters")
+            field_error(
+                "q",
+                _lt(
+                    "must be at most %(limit)s characters",
+                    limit=LOOKUP_MAX_QUERY_LENGTH,
+                ),
+            )
         )
     limit = LOOKUP_DEFAULT_LIMIT
     if args.get("limit") not in (None, ""):
@@ -41,7 +48,13 @@ def parse_lookup(args):
             limit = 0
         if not 1 <= limit <= LOOKUP_MAX_LIMIT:
             errors.append(
-                field_error("limit", f"must be an integer from 1 to {LOOKUP_MAX_LIMIT}")
+                field_error(
+                    "limit",
+                    _lt(
+                        "must be an integer from 1 to %(limit)s",
+                        limit=LOOKUP_MAX_LIMIT,
+                    ),
+                )
             )
     return (words, limit), errors
 

@@ -24,6 +24,7 @@ from ..contract import (
     SECRET_KEY_PATTERN,
     SOURCES,
     WRAPPER,
+    _lt,
 )
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -55,16 +56,21 @@ def _text(body, field, errors, *, required=False, max_length=MAX_NAME_LENGTH):
     value = body.get(field)
     if value is None or value == "":
         if required:
-            errors.append(field_error(field, "is required"))
+            errors.append(field_error(field, _lt("is required")))
         return ""
     if not isinstance(value, str):
-        errors.append(field_error(field, "must be a string"))
+        errors.append(field_error(field, _lt("must be a string")))
         return ""
     value = value.strip()
     if required and not value:
-        errors.append(field_error(field, "must not be blank"))
+        errors.append(field_error(field, _lt("must not be blank")))
     elif len(value) > max_length:
-        errors.append(field_error(field, f"must be at most {max_length} characters"))
+        errors.append(
+            field_error(
+                field,
+                _lt("must be at most %(limit)s characters", limit=max_length),
+            )
+        )
     return value
 
 
@@ -74,7 +80,7 @@ def _flag(body, field, errors):
     if value is None:
         return False
     if not isinstance(value, bool):
-        errors.append(field_error(field, "must be true or false"))
+        errors.append(field_error(field, _lt("must be true or false")))
         return False
     return value
 
@@ -102,7 +108,7 @@ def _record_id(body, field, errors, label=None):
         return None
     number = _number(value)
     if number is None or number != int(number) or number < 0:
-        errors.append(field_error(label or field, "must be a positive integer id"))
+        errors.append(field_error(label or field, _lt("must be a positive integer id")))
         return None
     return int(number)
 
@@ -111,8 +117,7 @@ def _accepted_names(fields):
     """``fields`` as the error messages list them, each with its alias."""
     aliases = {canonical: alias for alias, canonical in LINE_ALIASES.items()}
     return ", ".join(
-        f"{field} (or {aliases[field]})" if field in aliases else field
-        for field in fields
+        f"{field}/{aliases[field]}" if field in aliases else field for field in fields
     )
 
 
@@ -130,7 +135,10 @@ def _unknown_keys(body, fields, prefix, errors):
             errors.append(
                 field_error(
                     f"{prefix}{key}",
-                    f"unknown field; accepted: {_accepted_names(fields)}",
+                    _lt(
+                        "unknown field; accepted: %(fields)s",
+                        fields=_accepted_names(fields),
+                    ),
                 )
             )
 
@@ -144,7 +152,12 @@ def _resolve_aliases(raw, prefix, errors):
         if canonical in raw:
             errors.append(
                 field_error(
-                    f"{prefix}{alias}", f"give {canonical} or {alias}, not both"
+                    f"{prefix}{alias}",
+                    _lt(
+                        "give %(field)s or %(alias)s, not both",
+                        field=canonical,
+                        alias=alias,
+                    ),
                 )
             )
             continue
@@ -155,7 +168,7 @@ def _resolve_aliases(raw, prefix, errors):
 
 def _line(raw, prefix, errors):
     if not isinstance(raw, dict):
-        errors.append(field_error(prefix.rstrip("."), "must be an object"))
+        errors.append(field_error(prefix.rstrip("."), _lt("must be an object")))
         return None
     raw, names = _resolve_aliases(raw, prefix, errors)
     qty_field = f"{prefix}{names.get('product_qty', 'product_qty')}"
@@ -163,25 +176,25 @@ def _line(raw, prefix, errors):
     product_id = _record_id(raw, "product_id", errors, label=f"{prefix}product_id")
     product_ref = raw.get("product_ref")
     if product_ref is not None and not isinstance(product_ref, str):
-        errors.append(field_error(f"{prefix}product_ref", "must be a string"))
+        errors.append(field_error(f"{prefix}product_ref", _lt("must be a string")))
         product_ref = None
     product_ref = (product_ref or "").strip()
     if not product_id and not product_ref:
         errors.append(
             field_error(
-                f"{prefix}product_id", "a product id or product_ref is required"
+                f"{prefix}product_id", _lt("a product id or product_ref is required")
             )
         )
     quantity = 1.0
     if raw.get("product_qty") is not None:
         quantity = _number(raw["product_qty"])
         if quantity is None or quantity <= 0:
-            errors.append(field_error(qty_field, "must be a number above 0"))
+            errors.append(field_error(qty_field, _lt("must be a number above 0")))
     price = None
     if raw.get("product_price") is not None:
         price = _number(raw["product_price"])
         if price is None:
-            errors.append(field_error(price_field, "must be a number"))
+            errors.append(field_error(price_field, _lt("must be a number")))
         elif price < 0:
             # The earlier system's convention: a negative price means "use Odoo's".
             price = None
@@ -211,15 +224,19 @@ def _lines(body, errors):
     for key in line_keys.intersection(body):
         # null is "not given", as for every optional field.
         if body[key] is not None:
-            errors.append(field_error(key, "belongs in each item of lines"))
+            errors.append(field_error(key, _lt("belongs in each item of lines")))
     top_level = {key: value for key, value in body.items() if key not in line_keys}
     _unknown_keys(top_level, REQUEST_FIELDS, "", errors)
     raw_lines = body["lines"]
     if not isinstance(raw_lines, list) or not raw_lines:
-        errors.append(field_error("lines", "must be a non-empty list"))
+        errors.append(field_error("lines", _lt("must be a non-empty list")))
         return []
     if len(raw_lines) > MAX_LINES:
-        errors.append(field_error("lines", f"must have at most {MAX_LINES} lines"))
+        errors.append(
+            field_error(
+                "lines", _lt("must have at most %(limit)s lines", limit=MAX_LINES)
+            )
+        )
         return []
     lines = []
     for index, raw in enumerate(raw_lines):
@@ -238,10 +255,10 @@ def parse_payload(body, *, idempotency_key=None, default_source="webhook"):
     errors = []
     body = _unwrap(body, errors)
     if not isinstance(body, dict):
-        return None, [field_error("body", "must be a JSON object")]
+        return None, [field_error("body", _lt("must be a JSON object"))]
     email = normalize_email(_text(body, "email", errors, required=True))
     if email and not EMAIL_RE.match(email):
-        errors.append(field_error("email", "is not a valid email address"))
+        errors.append(field_error("email", _lt("is not a valid email address")))
     lines = _lines(body, errors)
     key = idempotency_key or body.get("idempotency_key") or None
     if isinstance(key, str):
@@ -250,12 +267,20 @@ def parse_payload(body, *, idempotency_key=None, default_source="webhook"):
     if key is not None and (not isinstance(key, str) or len(key) > MAX_KEY_LENGTH):
         errors.append(
             field_error(
-                "idempotency_key", f"must be a string of at most {MAX_KEY_LENGTH}"
+                "idempotency_key",
+                _lt(
+                    "must be a string of at most %(limit)s characters",
+                    limit=MAX_KEY_LENGTH,
+                ),
             )
         )
     source = body.get("source") or default_source
     if source not in SOURCES:
-        errors.append(field_error("source", f"must be one of {', '.join(SOURCES)}"))
+        errors.append(
+            field_error(
+                "source", _lt("must be one of %(values)s", values=", ".join(SOURCES))
+            )
+        )
     request = {
         "partner_name": _text(body, "partner_name", errors, required=True),
         "contact_name": _text(body, "contact_name", errors),

@@ -10,6 +10,7 @@ DEFAULTS = {
     "max_attempts": 3,
     "retry_delay_seconds": 30,
     "s3_prefix": "mcp-odoo-logs",
+    "elevenlabs_tools_lang": "en_US",
 }
 
 

@@ -2,6 +2,8 @@
 
 import math
 
+from ..contract import _lt
+
 # The completed requests whose mean duration sets the pace.
 ESTIMATE_SAMPLE = 20
 # The pace before any request has completed.
@@ -16,9 +18,11 @@ def estimated_seconds(ahead, mean_duration):
 def describe_wait(seconds):
     """``seconds`` as the acknowledgement's ``estimated_time``: "about 14 seconds"."""
     if seconds <= 0:
-        return "0 seconds"
+        return _lt("0 seconds")
     if seconds < 90:
-        count, unit = max(math.ceil(seconds), 1), "second"
-    else:
-        count, unit = math.ceil(seconds / 60), "minute"
-    return f"about {count} {unit}{'s' if count > 1 else ''}"
+        count = max(math.ceil(seconds), 1)
+        if count == 1:
+            return _lt("about 1 second")
+        return _lt("about %(count)s seconds", count=count)
+    count = math.ceil(seconds / 60)
+    return _lt("about %(count)s minutes", count=count)

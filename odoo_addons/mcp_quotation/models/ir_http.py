@@ -13,6 +13,7 @@ from ..contract import (
     UNAUTHORIZED_MESSAGE,
     VALIDATION_MESSAGE,
     is_api_path,
+    translated,
 )
 from ..exceptions import InvalidSignature, QuotationValidationError
 
@@ -20,14 +21,31 @@ _logger = logging.getLogger(__name__)
 
 
 def json_error(status, message, **extra):
-    """``{"error": <the status's code>, "message": message, ...}`` as a response."""
-    return request.make_json_response(
-        {"error": ERROR_CODES[status], "message": message, **extra}, status=status
-    )
+    """``{"error": <the status's code>, "message": message, ...}`` as a response.
+
+    The code stays English; the messages are read in the API key's user's
+    language once the key is checked, in English before.
+    """
+    body = {"error": ERROR_CODES[status], "message": message, **extra}
+    env = request.env
+    if env and env.uid and env.uid not in env["ir.http"]._get_public_users():
+        body = translated(body, env._)
+    return request.make_json_response(body, status=status)
 
 
 class IrHttp(models.AbstractModel):
     _inherit = "ir.http"
+
+    @classmethod
+    def _auth_method_bearer(cls):
+        """On the quotation API, speak the API key's user's language."""
+        result = super()._auth_method_bearer()
+        if is_api_path(request.httprequest.path):
+            # A stateless call's context has the Accept-Language, not the
+            # user's: the messages a voice agent reads and what the request
+            # writes at once follow the user's language instead.
+            request.update_context(lang=request.env.user.lang or "en_US")
+        return result
 
     @classmethod
     def _handle_error(cls, exception):

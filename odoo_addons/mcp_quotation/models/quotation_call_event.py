@@ -10,7 +10,7 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.exceptions import ConcurrencyError
 
-from ..contract import FINAL_STATES
+from ..contract import FINAL_STATES, translated
 from ..exceptions import InvalidSignature
 from ..lib.elevenlabs import (
     TRANSCRIPTION_EVENT,
@@ -183,7 +183,7 @@ class QuotationCallEvent(models.Model):
         if not requests and self._leads_for_unmatched_calls():
             lead = self._create_lead(facts)
             targets.append(lead)
-        note = self._note(facts, transcript_lines(data))
+        note = self._note(facts, translated(transcript_lines(data), self.env._))
         content = base64.b64encode(
             json.dumps(self.payload, indent=2, ensure_ascii=False).encode()
         )

@@ -74,6 +74,10 @@ class QuotationRequestQueue(models.Model):
             "next_attempt_at": False,
         }
 
+    def _notes_lang(self):
+        """The language of the notes: the submitting user's, else the company's."""
+        return self.create_uid.lang or self.company_id.partner_id.lang or "en_US"
+
     def _cancel(self):
         for request in self:
             request.write(request._end_values(CANCELLED, "Cancelled"))
@@ -262,6 +266,8 @@ class QuotationRequestQueue(models.Model):
             request = candidate.try_lock_for_update()
             if not request or request.state != QUEUED:
                 continue  # another worker has it
+            # The cron has no language: the notes follow the submitter's.
+            request = request.with_context(lang=request._notes_lang())
             request._start_attempt()
             attempt = request.attempts
             # Committed so the UI and the status route show "processing", and

@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, ConcurrencyError
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from ..contract import COMPLETED, PROCESSING, QUEUED, QUOTATIONS_PATH
+from ..contract import COMPLETED, PROCESSING, QUEUED, QUOTATIONS_PATH, translated
 from ..exceptions import QuotationValidationError
 from ..lib.payload import parse_payload, strip_secrets
 from ..lib.wait_estimate import ESTIMATE_SAMPLE, describe_wait, estimated_seconds
@@ -49,14 +49,14 @@ class QuotationRequestSubmission(models.Model):
             payload, idempotency_key=idempotency_key, default_source=source
         )
         if values is None:
-            raise QuotationValidationError(errors)
+            raise QuotationValidationError(self.env, errors)
         existing = self._find_by_idempotency_key(values["idempotency_key"])
         if existing:
             return {"created": False, **existing._acknowledgement()}
         lines, record_errors = resolve_lines(self.env, values["lines"])
         errors += record_errors + sales_assignment_errors(self.env, values)
         if errors:
-            raise QuotationValidationError(errors)
+            raise QuotationValidationError(self.env, errors)
         vals = {
             "partner_name": values["partner_name"],
             "contact_name": values["contact_name"],
@@ -112,7 +112,9 @@ class QuotationRequestSubmission(models.Model):
                 "Quotation request %(name)s accepted; follow it at its status_url.",
                 name=self.name,
             ),
-            "estimated_time": describe_wait(self._estimated_wait()),
+            "estimated_time": translated(
+                describe_wait(self._estimated_wait()), self.env._
+            ),
         }
 
     def _estimated_wait(self):

@@ -82,6 +82,18 @@ class ResConfigSettings(models.TransientModel):
         help="A call that created no quotation request becomes a lead with its "
         "transcript.",
     )
+    mcp_quotation_elevenlabs_tools_lang = fields.Selection(
+        selection="_mcp_quotation_installed_langs",
+        string="Tool Language",
+        config_parameter=param_key("elevenlabs_tools_lang"),
+        default=DEFAULTS["elevenlabs_tools_lang"],
+        help="The language of the tool descriptions the agent reads: the one it "
+        "speaks with callers.",
+    )
+
+    @api.model
+    def _mcp_quotation_installed_langs(self):
+        return self.env["res.lang"].get_installed()
 
     @api.depends("company_id")
     def _compute_mcp_quotation_urls(self):
