@@ -110,6 +110,15 @@ class OdooUnknownModel(OdooInvalidRequest):
     """The model or method does not exist (module not installed?)."""
 
 
+class AppNotInstalled(OdooUnknownModel):
+    """A tool's model belongs to an Odoo app the instance does not have."""
+
+    def __init__(self, app: str, instance: str) -> None:
+        super().__init__(
+            f"The {app} app is not installed on Odoo instance {instance!r}"
+        )
+
+
 class OdooUnreachable(OdooError):
     """Odoo did not answer (connection refused, timeout, gateway error)."""
 
@@ -143,6 +152,7 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     OdooBadAnswer: (502, "bad_gateway"),
     OdooUnreachable: (503, "odoo_unreachable"),
     AddonNotInstalled: (503, "addon_not_installed"),
+    AppNotInstalled: (503, "app_not_installed"),
 }
 
 
