@@ -334,6 +334,10 @@ class OdooRpcClient(_AddonRoutes):
             )
         odoo = await self._session()
         args: list[Any] = [ids] if ids is not None else []
+        if method == "create":
+            # 17.0/18.0's call_kw tells one record from several by create's
+            # first positional argument (odoo/api.py, call_kw).
+            args.append(kwargs.pop("vals_list"))
         started = time.perf_counter()
         try:
             result = await anyio.to_thread.run_sync(
@@ -435,7 +439,9 @@ async def addon_route(
 async def detect_protocol(instance: OdooInstance) -> str:
     """json2 when ``/web/version`` says 19 or later, else odoorpc."""
     async with httpx2.AsyncClient(
-        base_url=instance.base_url, timeout=5.0, verify=tls_for(instance.base_url)
+        base_url=instance.base_url,
+        timeout=instance.timeout,
+        verify=tls_for(instance.base_url),
     ) as http:
         try:
             response = await http.get("/web/version")

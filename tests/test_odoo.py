@@ -373,3 +373,41 @@ async def test_a_missing_addon_is_named_on_both_protocols(
                 "GET", f"{QUOTATIONS_PATH}/quot_0000000000000000", body=None, headers={}
             )
         await client.aclose()
+
+
+class _Odoo18CallKw:
+    """An odoorpc session that reads arguments as 17.0/18.0's ``call_kw`` does:
+    a record method's ids, and create's values, from the first positional
+    argument (odoo/api.py)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[Any], dict[str, Any]]] = []
+
+    def execute_kw(
+        self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        self.calls.append((method, args, kwargs))
+        if method == "create":
+            return [7] * len(args[0])
+        ids = args[0]  # web_save is a record method
+        return [{"id": ids[0] if ids else 7, **kwargs["vals"]}]
+
+
+@pytest.mark.anyio
+async def test_odoorpc_sends_creates_and_record_methods_as_odoo_17_and_18_read_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    session = _Odoo18CallKw()
+    odoo = OdooRpcClient("legacy", instance("http://odoo18:8069", login="admin"))
+    monkeypatch.setattr(odoo, "_connect", lambda: session)
+    created = await odoo.call("crm.lead", "create", vals_list=[{"name": "x"}])
+    saved = await odoo.call(
+        "project.task", "web_save", ids=[], vals={"name": "t"}, specification={}
+    )
+    assert created == [7]
+    assert saved == [{"id": 7, "name": "t"}]
+    assert session.calls == [
+        ("create", [[{"name": "x"}]], {}),
+        ("web_save", [[]], {"vals": {"name": "t"}, "specification": {}}),
+    ]
+    await odoo.aclose()
