@@ -130,9 +130,10 @@ class OdooBadAnswer(OdooError):
 class AddonNotInstalled(OdooError):
     """The instance does not serve the mcp_quotation addon's routes."""
 
-    def __init__(self, instance: str) -> None:
+    def __init__(self, instance: str, alternative: str = "") -> None:
         super().__init__(
-            f"The mcp_quotation addon is not installed on Odoo instance {instance!r}"
+            f"The mcp_quotation addon is not installed on Odoo instance "
+            f"{instance!r}{alternative}"
         )
 
 

@@ -144,16 +144,36 @@ class _AddonRoutes:
 
     name: str
     http: httpx2.AsyncClient
+    # What else an Odoo answering its 404 page for the addon's route may mean.
+    addon_missing_alternative = ""
 
     async def route(
         self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]
     ) -> AddonResponse:
-        """Send a request to one of the addon's routes and return it unchanged,
-        as the caller's own Odoo user when it has one."""
+        """Send a request to one of the addon's routes as the caller's own Odoo
+        user when it has one; the addon's own answers (JSON) are returned,
+        whatever their status, anything else is raised."""
         own = caller_credentials(self.name)
         if own is not None:
             headers = {**headers, **own}
-        return await addon_route(self.http, self.name, method, path, body, headers)
+        try:
+            response = await self.http.request(
+                method, path, content=body, headers=headers
+            )
+        except httpx2.TransportError as exc:
+            raise OdooUnreachable(
+                f"Odoo instance {self.name!r} is unreachable: {type(exc).__name__}"
+            ) from None
+        answer = _json_or_none(response)
+        if answer is not None:
+            return AddonResponse(response.status_code, answer)
+        # Not the addon speaking: every path under its prefixes answers JSON.
+        if response.status_code == 404:
+            raise AddonNotInstalled(self.name, self.addon_missing_alternative)
+        raise OdooBadAnswer(
+            f"Odoo instance {self.name!r} answered HTTP {response.status_code} "
+            f"without the addon's JSON on {method} {path.partition('?')[0]}"
+        )
 
     async def aclose(self) -> None:
         """Release connections."""
@@ -273,6 +293,13 @@ class OdooRpcClient(_AddonRoutes):
             )
         self._secret = secret
         self.name = name
+        # 17.0/18.0 ignore X-Odoo-Database: on a server with several databases
+        # a plain route is served only in the one it selects itself.
+        self.addon_missing_alternative = (
+            f", or Odoo did not select database {instance.database!r} for its "
+            "routes: Odoo 17/18 serve them only in the database they select "
+            "themselves (the only one, or the one --db-filter leaves)"
+        )
         self._instance = instance
         self._observe = observe
         self._odoo: Any = None
@@ -406,34 +433,6 @@ async def fetch_version(http: httpx2.AsyncClient) -> str:
     if response.status_code != 200:
         raise OdooError(f"GET /web/version answered HTTP {response.status_code}")
     return str(response.json()["version"])
-
-
-async def addon_route(
-    http: httpx2.AsyncClient,
-    name: str,
-    method: str,
-    path: str,
-    body: bytes | None,
-    headers: Mapping[str, str],
-) -> AddonResponse:
-    """Call an addon route; the addon's own answers (JSON) are returned, whatever
-    their status, anything else is raised."""
-    try:
-        response = await http.request(method, path, content=body, headers=headers)
-    except httpx2.TransportError as exc:
-        raise OdooUnreachable(
-            f"Odoo instance {name!r} is unreachable: {type(exc).__name__}"
-        ) from None
-    answer = _json_or_none(response)
-    if answer is not None:
-        return AddonResponse(response.status_code, answer)
-    # Not the addon speaking: every path under its prefixes answers JSON.
-    if response.status_code == 404:
-        raise AddonNotInstalled(name)
-    raise OdooBadAnswer(
-        f"Odoo instance {name!r} answered HTTP {response.status_code} "
-        f"without the addon's JSON on {method} {path.partition('?')[0]}"
-    )
 
 
 async def detect_protocol(instance: OdooInstance) -> str:
