@@ -362,8 +362,9 @@ class OdooRpcClient(_AddonRoutes):
         odoo = await self._session()
         args: list[Any] = [ids] if ids is not None else []
         if method == "create":
-            # 17.0/18.0's call_kw tells one record from several by create's
-            # first positional argument (odoo/api.py, call_kw).
+            # 17.0/18.0's call_kw reads create's values from its first
+            # positional argument (odoo/api.py, call_kw), and answers a list
+            # of ids for a list of values, as JSON-2 does.
             args.append(kwargs.pop("vals_list"))
         started = time.perf_counter()
         try:
@@ -374,8 +375,6 @@ class OdooRpcClient(_AddonRoutes):
             raise _error_from_rpc(exc, self.name, f"{model}.{method}", model) from None
         if self._observe is not None:
             self._observe(self.name, method, time.perf_counter() - started)
-        if method == "create" and isinstance(result, int):
-            return [result]
         return result
 
     async def version(self) -> str:
