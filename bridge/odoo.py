@@ -293,8 +293,6 @@ class OdooRpcClient(_AddonRoutes):
             )
         self._secret = secret
         self.name = name
-        # 17.0/18.0 ignore X-Odoo-Database: on a server with several databases
-        # a plain route is served only in the one it selects itself.
         self.addon_missing_alternative = (
             f", or Odoo did not select database {instance.database!r} for its "
             "routes: Odoo 17/18 serve them only in the database they select "
@@ -392,7 +390,7 @@ def _error_from_rpc(
     if isinstance(exc, OSError | TimeoutError):
         return OdooUnreachable(f"Odoo is unreachable ({where}): {type(exc).__name__}")
     if isinstance(exc, odoorpc.error.RPCError):
-        if exc.info is None and where == "login":
+        if not exc.info and where == "login":
             # odoorpc's own error when Odoo answers the login with no user.
             return OdooAccessDenied(
                 f"Odoo instance {instance!r} refused the login with its API key "

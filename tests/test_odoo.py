@@ -419,3 +419,20 @@ async def test_odoorpc_sends_creates_and_record_methods_as_odoo_17_and_18_read_t
         ("web_save", [[]], {"vals": {"name": "t"}, "specification": {}}),
     ]
     await odoo.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_login_odoo_refuses_is_access_denied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import odoorpc
+
+    def refuse() -> Any:
+        # What odoorpc raises when /jsonrpc's common.login answers no user.
+        raise odoorpc.error.RPCError("Wrong login ID or password")
+
+    odoo = OdooRpcClient("legacy", instance("http://odoo18:8069", login="nobody"))
+    monkeypatch.setattr(odoo, "_connect", refuse)
+    with pytest.raises(OdooAccessDenied, match="'legacy' refused the login"):
+        await odoo.call("res.users", "search_read")
+    await odoo.aclose()
