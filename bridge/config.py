@@ -22,6 +22,11 @@ class ConfigError(ValueError):
     """The configuration cannot work; raised before anything starts."""
 
 
+def instance_setting(instance: str, field: str) -> str:
+    """The environment variable that sets `field` of an instance."""
+    return f"{ENV_PREFIX}INSTANCES__{instance}__{field.upper()}"
+
+
 class OdooInstance(BaseModel):
     """One Odoo database the bridge may talk to."""
 
@@ -31,7 +36,11 @@ class OdooInstance(BaseModel):
         description="Database name; sent as X-Odoo-Database (required for odoorpc).",
     )
     api_key: SecretStr | None = None
-    login: str | None = None
+    login: str | None = Field(
+        default=None,
+        description="Login of the user the API key or password belongs to; "
+        "required for odoorpc (Odoo 17/18).",
+    )
     password: SecretStr | None = None
     read_only: bool = False
     protocol: Literal["auto", "json2", "odoorpc"] = Field(
@@ -51,16 +60,20 @@ class OdooInstance(BaseModel):
             raise ValueError("an Odoo instance needs api_key, or login and password")
         return self
 
-    def missing_for_protocol(self) -> str | None:
-        """The first setting the protocol needs that is not set, if any.
+    def missing_for_protocol(self, protocol: str | None = None) -> str | None:
+        """The first setting `protocol` (by default the configured one) needs
+        that is not set, if any.
 
-        JSON-2 authenticates with an API key; odoorpc logs in to a database.
-        With `auto`, an instance without an API key can only be served by
-        odoorpc.
+        JSON-2 authenticates with an API key; odoorpc logs in to a database
+        with a login, and Odoo 17/18 take an API key only as the password of
+        its user's login: no RPC of theirs tells the user a key belongs to. With
+        `auto`, an instance without an API key can only be served by odoorpc;
+        one with a key is checked again once its protocol is detected.
         """
-        if self.protocol == "json2" and self.api_key is None:
+        protocol = protocol or self.protocol
+        if protocol == "json2" and self.api_key is None:
             return "api_key"
-        if self.protocol == "odoorpc" or self.api_key is None:
+        if protocol == "odoorpc" or self.api_key is None:
             if not self.database:
                 return "database"
             if not self.login:
@@ -281,10 +294,9 @@ class Settings(BaseSettings):
         for name, instance in self.instances.items():
             missing = instance.missing_for_protocol()
             if missing:
-                setting = f"{ENV_PREFIX}INSTANCES__{name}__{missing.upper()}"
                 raise ValueError(
                     f"instance {name!r} needs {missing} for protocol "
-                    f"{instance.protocol} (set {setting})"
+                    f"{instance.protocol} (set {instance_setting(name, missing)})"
                 )
         return self
 

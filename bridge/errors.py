@@ -110,6 +110,15 @@ class OdooUnknownModel(OdooInvalidRequest):
     """The model or method does not exist (module not installed?)."""
 
 
+class AppNotInstalled(OdooUnknownModel):
+    """A tool's model belongs to an Odoo app the instance does not have."""
+
+    def __init__(self, app: str, instance: str) -> None:
+        super().__init__(
+            f"The {app} app is not installed on Odoo instance {instance!r}"
+        )
+
+
 class OdooUnreachable(OdooError):
     """Odoo did not answer (connection refused, timeout, gateway error)."""
 
@@ -121,9 +130,10 @@ class OdooBadAnswer(OdooError):
 class AddonNotInstalled(OdooError):
     """The instance does not serve the mcp_quotation addon's routes."""
 
-    def __init__(self, instance: str) -> None:
+    def __init__(self, instance: str, alternative: str = "") -> None:
         super().__init__(
-            f"The mcp_quotation addon is not installed on Odoo instance {instance!r}"
+            f"The mcp_quotation addon is not installed on Odoo instance "
+            f"{instance!r}{alternative}"
         )
 
 
@@ -143,6 +153,7 @@ ERROR_STATUS: dict[type[Exception], tuple[int, str]] = {
     OdooBadAnswer: (502, "bad_gateway"),
     OdooUnreachable: (503, "odoo_unreachable"),
     AddonNotInstalled: (503, "addon_not_installed"),
+    AppNotInstalled: (503, "app_not_installed"),
 }
 
 

@@ -216,3 +216,14 @@ SEARCHABLE: tuple[Searchable, ...] = (
     Searchable("project.task", "Task", TASK_FIELDS, lambda q: [("name", "ilike", q)]),
 )
 SEARCHABLE_BY_NAME = {m.name: m for m in SEARCHABLE}
+
+# The Odoo app that brings each model the tools use beyond `base`: named in the
+# error when an instance lacks it (`bridge.odoo`). Products come with Sales,
+# the app the product tools serve, or with Inventory or Purchase.
+APPS = {
+    "crm.lead": "CRM",
+    "sale.order": "Sales",
+    "product.product": "Sales",
+    "project.project": "Project",
+    "project.task": "Project",
+}

@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 import anyio
 import httpx2
 
-from bridge.config import OdooInstance
+from bridge.config import OdooInstance, instance_setting
 from bridge.errors import (
     AddonNotInstalled,
+    AppNotInstalled,
     BridgeMisconfigured,
     OdooAccessDenied,
     OdooBadAnswer,
@@ -25,6 +26,7 @@ from bridge.errors import (
     OdooUnknownModel,
     OdooUnreachable,
 )
+from bridge.field_maps import APPS
 from bridge.identity import caller, caller_credentials, key_owner
 
 logger = logging.getLogger(__name__)
@@ -100,7 +102,17 @@ class AddonResponse:
         self.body = body
 
 
-def _error_from_json2(status: int, body: Any, model: str, method: str) -> OdooError:
+def _missing_model(instance: str, model: str) -> OdooUnknownModel:
+    """Odoo has no `model`: the app that brings it, when it is one the tools use."""
+    app = APPS.get(model)
+    if app is None:
+        return OdooUnknownModel(f"Odoo instance {instance!r} has no model {model}")
+    return AppNotInstalled(app, instance)
+
+
+def _error_from_json2(
+    instance: str, status: int, body: Any, model: str, method: str
+) -> OdooError:
     """Turn a JSON-2 error response (Odoo's serialize_exception) into an OdooError."""
     name = body.get("name", "") if isinstance(body, dict) else ""
     message = body.get("message", "") if isinstance(body, dict) else ""
@@ -112,6 +124,9 @@ def _error_from_json2(status: int, body: Any, model: str, method: str) -> OdooEr
         return OdooAccessDenied(f"Access denied on {where}: {message}")
     if status == 404 and name.endswith("MissingError"):
         return OdooRecordMissing(f"Record missing on {where}: {message}")
+    if status == 404 and message == f"the model {model!r} does not exist":
+        # addons/rpc/controllers/json2.py (19.0) words an unknown model so.
+        return _missing_model(instance, model)
     if status == 404:
         return OdooUnknownModel(f"Unknown model or method {where}: {message}")
     if status == 422:
@@ -129,16 +144,36 @@ class _AddonRoutes:
 
     name: str
     http: httpx2.AsyncClient
+    # What else an Odoo answering its 404 page for the addon's route may mean.
+    addon_missing_alternative = ""
 
     async def route(
         self, method: str, path: str, *, body: bytes | None, headers: Mapping[str, str]
     ) -> AddonResponse:
-        """Send a request to one of the addon's routes and return it unchanged,
-        as the caller's own Odoo user when it has one."""
+        """Send a request to one of the addon's routes as the caller's own Odoo
+        user when it has one; the addon's own answers (JSON) are returned,
+        whatever their status, anything else is raised."""
         own = caller_credentials(self.name)
         if own is not None:
             headers = {**headers, **own}
-        return await addon_route(self.http, self.name, method, path, body, headers)
+        try:
+            response = await self.http.request(
+                method, path, content=body, headers=headers
+            )
+        except httpx2.TransportError as exc:
+            raise OdooUnreachable(
+                f"Odoo instance {self.name!r} is unreachable: {type(exc).__name__}"
+            ) from None
+        answer = _json_or_none(response)
+        if answer is not None:
+            return AddonResponse(response.status_code, answer)
+        # Not the addon speaking: every path under its prefixes answers JSON.
+        if response.status_code == 404:
+            raise AddonNotInstalled(self.name, self.addon_missing_alternative)
+        raise OdooBadAnswer(
+            f"Odoo instance {self.name!r} answered HTTP {response.status_code} "
+            f"without the addon's JSON on {method} {path.partition('?')[0]}"
+        )
 
     async def aclose(self) -> None:
         """Release connections."""
@@ -214,7 +249,11 @@ class Json2Client(_AddonRoutes):
                 if response.status_code == 200:
                     return response.json()
                 failure = _error_from_json2(
-                    response.status_code, _json_or_none(response), model, method
+                    self.name,
+                    response.status_code,
+                    _json_or_none(response),
+                    model,
+                    method,
                 )
             if not isinstance(failure, OdooUnreachable):
                 break
@@ -237,10 +276,15 @@ class OdooRpcClient(_AddonRoutes):
         *,
         observe: LatencyObserver | None = None,
     ) -> None:
-        if not instance.database or not instance.login:
-            raise OdooInvalidRequest(
-                f"instance {name!r} needs a database and a login for odoorpc "
-                "(the password may be an API key)"
+        missing = instance.missing_for_protocol(self.protocol)
+        if missing is not None:
+            # Settings refuse this up front unless the protocol is detected
+            # (`auto` with an API key): then the first call says it.
+            raise BridgeMisconfigured(
+                f"Odoo instance {name!r} speaks odoorpc (Odoo 17/18, no JSON-2), "
+                "which needs a database and a login: Odoo 17/18 take an API key "
+                "only with the login of the user it belongs to, and none of their "
+                f"APIs tells whose key it is (set {instance_setting(name, missing)})"
             )
         secret = instance.password or instance.api_key
         if secret is None:
@@ -249,6 +293,11 @@ class OdooRpcClient(_AddonRoutes):
             )
         self._secret = secret
         self.name = name
+        self.addon_missing_alternative = (
+            f", or Odoo did not select database {instance.database!r} for its "
+            "routes: Odoo 17/18 serve them only in the database they select "
+            "themselves (the only one, or the one --db-filter leaves)"
+        )
         self._instance = instance
         self._observe = observe
         self._odoo: Any = None
@@ -256,7 +305,10 @@ class OdooRpcClient(_AddonRoutes):
         headers = {"User-Agent": "mcp-odoo-bridge"}
         if instance.api_key is not None:
             headers["Authorization"] = f"bearer {instance.api_key.get_secret_value()}"
-        headers["X-Odoo-Database"] = instance.database
+        if instance.database:
+            # Read by 19.0 only: 17.0/18.0 serve a plain route in the database
+            # they select themselves (the only one, or the one --db-filter leaves).
+            headers["X-Odoo-Database"] = instance.database
         self.http = httpx2.AsyncClient(
             base_url=instance.base_url,
             headers=headers,
@@ -288,7 +340,7 @@ class OdooRpcClient(_AddonRoutes):
                 try:
                     self._odoo = await anyio.to_thread.run_sync(self._connect)
                 except Exception as exc:
-                    raise _error_from_rpc(exc, "login") from None
+                    raise _error_from_rpc(exc, self.name, "login") from None
             return self._odoo
 
     async def call(
@@ -307,17 +359,20 @@ class OdooRpcClient(_AddonRoutes):
             )
         odoo = await self._session()
         args: list[Any] = [ids] if ids is not None else []
+        if method == "create":
+            # 17.0/18.0's call_kw reads create's values from its first
+            # positional argument (odoo/api.py, call_kw), and answers a list
+            # of ids for a list of values, as JSON-2 does.
+            args.append(kwargs.pop("vals_list"))
         started = time.perf_counter()
         try:
             result = await anyio.to_thread.run_sync(
                 lambda: odoo.execute_kw(model, method, args, kwargs)
             )
         except Exception as exc:
-            raise _error_from_rpc(exc, f"{model}.{method}") from None
+            raise _error_from_rpc(exc, self.name, f"{model}.{method}", model) from None
         if self._observe is not None:
             self._observe(self.name, method, time.perf_counter() - started)
-        if method == "create" and isinstance(result, int):
-            return [result]
         return result
 
     async def version(self) -> str:
@@ -326,15 +381,26 @@ class OdooRpcClient(_AddonRoutes):
         return str(odoo.version)
 
 
-def _error_from_rpc(exc: Exception, where: str) -> OdooError:
+def _error_from_rpc(
+    exc: Exception, instance: str, where: str, model: str | None = None
+) -> OdooError:
     """Map odoorpc and network failures to the same errors as JSON-2."""
     import odoorpc
 
     if isinstance(exc, OSError | TimeoutError):
         return OdooUnreachable(f"Odoo is unreachable ({where}): {type(exc).__name__}")
     if isinstance(exc, odoorpc.error.RPCError):
+        if not exc.info and where == "login":
+            # odoorpc's own error when Odoo answers the login with no user.
+            return OdooAccessDenied(
+                f"Odoo instance {instance!r} refused the login with its API key "
+                "or password"
+            )
         name = str((exc.info or {}).get("data", {}).get("name", ""))
         message = str(exc.args[0]) if exc.args else name
+        if model is not None and message == f"Object {model} doesn't exist":
+            # odoo/service/model.py (17.0, 18.0) words an unknown model so.
+            return _missing_model(instance, model)
         if "AccessDenied" in name or "AccessError" in name:
             return OdooAccessDenied(f"Access denied on {where}: {message}")
         if "MissingError" in name:
@@ -366,38 +432,12 @@ async def fetch_version(http: httpx2.AsyncClient) -> str:
     return str(response.json()["version"])
 
 
-async def addon_route(
-    http: httpx2.AsyncClient,
-    name: str,
-    method: str,
-    path: str,
-    body: bytes | None,
-    headers: Mapping[str, str],
-) -> AddonResponse:
-    """Call an addon route; the addon's own answers (JSON) are returned, whatever
-    their status, anything else is raised."""
-    try:
-        response = await http.request(method, path, content=body, headers=headers)
-    except httpx2.TransportError as exc:
-        raise OdooUnreachable(
-            f"Odoo instance {name!r} is unreachable: {type(exc).__name__}"
-        ) from None
-    answer = _json_or_none(response)
-    if answer is not None:
-        return AddonResponse(response.status_code, answer)
-    # Not the addon speaking: every path under its prefixes answers JSON.
-    if response.status_code == 404:
-        raise AddonNotInstalled(name)
-    raise OdooBadAnswer(
-        f"Odoo instance {name!r} answered HTTP {response.status_code} "
-        f"without the addon's JSON on {method} {path.partition('?')[0]}"
-    )
-
-
 async def detect_protocol(instance: OdooInstance) -> str:
     """json2 when ``/web/version`` says 19 or later, else odoorpc."""
     async with httpx2.AsyncClient(
-        base_url=instance.base_url, timeout=5.0, verify=tls_for(instance.base_url)
+        base_url=instance.base_url,
+        timeout=instance.timeout,
+        verify=tls_for(instance.base_url),
     ) as http:
         try:
             response = await http.get("/web/version")

@@ -380,8 +380,11 @@ class OdooService:
     # -- writes ----------------------------------------------------------------------
 
     async def _save_task(
-        self, inst: Instance, ids: list[int] | None, vals: dict[str, Any]
+        self, inst: Instance, ids: list[int], vals: dict[str, Any]
     ) -> Task:
+        """web_save on `ids`; on none (``[]``), it creates the task. The empty
+        list is sent: Odoo 17/18's RPC reads a record method's ids from its
+        first argument, present even when empty."""
         client = await inst.client()
         rows = await client.call(
             "project.task",
@@ -404,7 +407,7 @@ class OdooService:
             vals["date_deadline"] = params.deadline.isoformat()
         if params.stage_id is not None:
             vals["stage_id"] = params.stage_id
-        return await self._save_task(inst, None, vals)
+        return await self._save_task(inst, [], vals)
 
     async def update_task(self, params: UpdateTask) -> Task:
         """Change a task's stage, assignees or deadline."""

@@ -8,6 +8,7 @@ import pytest
 
 from bridge.errors import (
     AddonNotInstalled,
+    AppNotInstalled,
     BridgeError,
     BridgeMisconfigured,
     OdooAccessDenied,
@@ -38,6 +39,7 @@ from bridge.errors import (
         (OdooBadAnswer("x"), (502, "bad_gateway")),
         (OdooUnreachable("x"), (503, "odoo_unreachable")),
         (AddonNotInstalled("dev"), (503, "addon_not_installed")),
+        (AppNotInstalled("Project", "dev"), (503, "app_not_installed")),
         (Refused(401, "invalid_token", "x"), (401, "invalid_token")),
     ],
 )

@@ -10,11 +10,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from fake_odoo import ADMIN_KEY, DATABASE, READONLY_USER_KEY, Backend, FakeOdoo
+from fake_odoo import (
+    ADMIN_KEY,
+    DATABASE,
+    READONLY_USER_KEY,
+    Backend,
+    FakeOdoo,
+    serve_app,
+)
 from jsonschema import Draft202012Validator
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
+from starlette.applications import Starlette
 
 from bridge.audit import AuditLog
 from bridge.config import Settings
@@ -556,6 +564,65 @@ async def test_an_unreachable_odoo_is_reported_as_such(tmp_path: Path) -> None:
     async with connected(settings) as client:
         result = await client.call_tool("search_products", {"query": "x"})
     assert result.is_error and "unreachable" in error_text(result)
+
+
+@pytest.mark.parametrize(
+    ("missing", "app", "calls"),
+    [
+        (
+            {"project.project", "project.task"},
+            "Project",
+            [
+                ("list_projects", {}),
+                ("list_tasks", {}),
+                ("create_task", {"project_id": 1, "name": "x"}),
+                ("update_task", {"task_id": 1, "clear_deadline": True}),
+                ("fetch", {"id": "project.task:1"}),
+            ],
+        ),
+        (
+            {"crm.lead"},
+            "CRM",
+            [("list_leads", {}), ("create_lead", {"name": "x"})],
+        ),
+        ({"sale.order"}, "Sales", [("list_sales", {})]),
+    ],
+)
+@pytest.mark.anyio
+async def test_the_tools_of_an_app_not_installed_name_the_app(
+    fake_backend: Backend,
+    tmp_path: Path,
+    missing: set[str],
+    app: str,
+    calls: list[tuple[str, dict[str, Any]]],
+) -> None:
+    assert fake_backend.fake is not None
+    fake_backend.fake.missing_models = missing
+    async with connected(fake_backend.settings(tmp_path)) as client:
+        for tool, arguments in calls:
+            result = await client.call_tool(tool, arguments)
+            assert result.is_error, tool
+            assert f"The {app} app is not installed on Odoo instance" in (
+                error_text(result)
+            ), tool
+        # search leaves the app's models out rather than failing.
+        assert data(await client.call_tool("search", {"query": "a"}))["results"]
+
+
+@pytest.mark.anyio
+async def test_an_api_key_alone_on_odoo_17_or_18_names_the_login_setting(
+    tmp_path: Path,
+) -> None:
+    # Any server without JSON-2's /web/version is detected as Odoo 17/18.
+    with serve_app(Starlette()) as url:
+        settings = Settings(
+            instances={"legacy": {"url": url, "database": "odoo", "api_key": "k" * 20}},
+            audit={"directory": tmp_path / "audit"},
+        )
+        async with connected(settings) as client:
+            result = await client.call_tool("list_users", {})
+    assert result.is_error
+    assert "set MCP_ODOO_INSTANCES__legacy__LOGIN" in error_text(result)
 
 
 @pytest.mark.anyio

@@ -19,8 +19,12 @@ from fake_odoo import (
 )
 from starlette.applications import Starlette
 
+from bridge.addon_contract import QUOTATIONS_PATH
 from bridge.config import OdooInstance
 from bridge.errors import (
+    AddonNotInstalled,
+    AppNotInstalled,
+    BridgeMisconfigured,
     OdooAccessDenied,
     OdooError,
     OdooInvalidRequest,
@@ -28,7 +32,13 @@ from bridge.errors import (
     OdooUnknownModel,
     OdooUnreachable,
 )
-from bridge.odoo import Json2Client, OdooRpcClient, detect_protocol, tls_for
+from bridge.odoo import (
+    Json2Client,
+    OdooRpcClient,
+    detect_protocol,
+    open_client,
+    tls_for,
+)
 
 
 @pytest.fixture
@@ -223,7 +233,7 @@ def test_only_https_instances_load_the_ca_bundle_and_plain_ones_still_verify() -
 
 
 def test_the_odoorpc_client_needs_a_database_and_a_login() -> None:
-    with pytest.raises(OdooInvalidRequest, match="database and a login"):
+    with pytest.raises(BridgeMisconfigured, match="database and a login"):
         OdooRpcClient(
             "legacy",
             OdooInstance(
@@ -272,4 +282,157 @@ async def test_an_unexpected_odoorpc_failure_is_logged_with_its_traceback(
     assert "KeyError" in str(raised.value) and "'result'" in str(raised.value)
     [logged] = [r for r in caplog.records if r.name == "bridge.odoo"]
     assert logged.exc_info is not None and logged.exc_info[0] is KeyError
+    await odoo.aclose()
+
+
+@pytest.mark.anyio
+async def test_an_api_key_alone_on_an_odoo_without_json2_names_the_login_setting(
+    odoo_without_json2: str,
+) -> None:
+    # Settings cannot refuse it: only detection tells that Odoo is 17/18.
+    key_alone = instance(odoo_without_json2)
+    with pytest.raises(BridgeMisconfigured) as refused:
+        await open_client("dev", key_alone)
+    message = str(refused.value)
+    assert "MCP_ODOO_INSTANCES__dev__LOGIN" in message
+    assert "Odoo 17/18" in message and "API key" in message
+
+
+class _OdooWithoutApps:
+    """An odoorpc session on an Odoo 18.0 without CRM, Sales or Project: how
+    odoo/service/model.py answers a model that does not exist."""
+
+    def execute_kw(self, model: str, method: str, *args: Any) -> Any:
+        import odoorpc
+
+        message = f"Object {model} doesn't exist"
+        raise odoorpc.error.RPCError(
+            message,
+            {
+                "code": 200,
+                "message": "Odoo Server Error",
+                "data": {
+                    "name": "odoo.exceptions.UserError",
+                    "message": message,
+                    "arguments": [message],
+                },
+            },
+        )
+
+
+@pytest.mark.parametrize(
+    ("model", "app"),
+    [
+        ("project.task", "Project"),
+        ("project.project", "Project"),
+        ("crm.lead", "CRM"),
+        ("sale.order", "Sales"),
+    ],
+)
+@pytest.mark.anyio
+async def test_a_model_of_an_app_not_installed_names_the_app_on_both_protocols(
+    fake_odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch, model: str, app: str
+) -> None:
+    fake_odoo.missing_models = {model}
+    json2 = Json2Client("dev", instance(fake_odoo.url))
+    rpc = OdooRpcClient("dev", instance(fake_odoo.url, login="admin"))
+    monkeypatch.setattr(rpc, "_connect", _OdooWithoutApps)
+    for client in (json2, rpc):
+        with pytest.raises(AppNotInstalled) as raised:
+            await client.call(model, "search_read", domain=[], limit=1)
+        assert str(raised.value) == (
+            f"The {app} app is not installed on Odoo instance 'dev'"
+        )
+        await client.aclose()
+
+
+@pytest.mark.anyio
+async def test_an_unknown_model_outside_the_tools_apps_stays_an_unknown_model(
+    fake_odoo: FakeOdoo,
+) -> None:
+    fake_odoo.missing_models = {"res.partner"}
+    client = Json2Client("dev", instance(fake_odoo.url))
+    with pytest.raises(OdooUnknownModel) as raised:
+        await client.call("res.partner", "search_read", domain=[], limit=1)
+    assert not isinstance(raised.value, AppNotInstalled)
+    assert "has no model res.partner" in str(raised.value)
+    await client.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_missing_addon_is_named_on_both_protocols(
+    odoo_without_json2: str,
+) -> None:
+    # Odoo answers a route it does not have with its HTML 404 page (18.0 and
+    # 19.0 alike: the addon's routes are plain HTTP routes on both).
+    json2 = Json2Client("dev", instance(odoo_without_json2))
+    rpc = OdooRpcClient("dev", instance(odoo_without_json2, login="admin"))
+    messages = []
+    for client in (json2, rpc):
+        with pytest.raises(AddonNotInstalled) as raised:
+            await client.route(
+                "GET", f"{QUOTATIONS_PATH}/quot_0000000000000000", body=None, headers={}
+            )
+        messages.append(str(raised.value))
+        await client.aclose()
+    assert messages[0] == (
+        "The mcp_quotation addon is not installed on Odoo instance 'dev'"
+    )
+    # 17.0/18.0 ignore X-Odoo-Database, so a route may miss for another reason.
+    assert messages[1].startswith(messages[0] + ", or Odoo did not select database")
+    assert "--db-filter" in messages[1]
+
+
+class _Odoo18CallKw:
+    """An odoorpc session that reads arguments as 17.0/18.0's ``call_kw`` does:
+    a record method's ids, and create's values, from the first positional
+    argument (odoo/api.py)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[Any], dict[str, Any]]] = []
+
+    def execute_kw(
+        self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        self.calls.append((method, args, kwargs))
+        if method == "create":
+            return [7] * len(args[0])
+        ids = args[0]  # web_save is a record method
+        return [{"id": ids[0] if ids else 7, **kwargs["vals"]}]
+
+
+@pytest.mark.anyio
+async def test_odoorpc_sends_creates_and_record_methods_as_odoo_17_and_18_read_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    session = _Odoo18CallKw()
+    odoo = OdooRpcClient("legacy", instance("http://odoo18:8069", login="admin"))
+    monkeypatch.setattr(odoo, "_connect", lambda: session)
+    created = await odoo.call("crm.lead", "create", vals_list=[{"name": "x"}])
+    saved = await odoo.call(
+        "project.task", "web_save", ids=[], vals={"name": "t"}, specification={}
+    )
+    assert created == [7]
+    assert saved == [{"id": 7, "name": "t"}]
+    assert session.calls == [
+        ("create", [[{"name": "x"}]], {}),
+        ("web_save", [[]], {"vals": {"name": "t"}, "specification": {}}),
+    ]
+    await odoo.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_login_odoo_refuses_is_access_denied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import odoorpc
+
+    def refuse() -> Any:
+        # What odoorpc raises when /jsonrpc's common.login answers no user.
+        raise odoorpc.error.RPCError("Wrong login ID or password")
+
+    odoo = OdooRpcClient("legacy", instance("http://odoo18:8069", login="nobody"))
+    monkeypatch.setattr(odoo, "_connect", refuse)
+    with pytest.raises(OdooAccessDenied, match="'legacy' refused the login"):
+        await odoo.call("res.users", "search_read")
     await odoo.aclose()
