@@ -191,7 +191,10 @@ class TestSalesScreens(QuotationCase):
         ]
         positions = [html.index(f">{label}<") for label in labels]
         self.assertEqual(positions, sorted(positions))
-        self.assertEqual(request.line_ids.price_display, "List price")
+        self.assertNotIn("ID:", html)
+        # The line shows what the quotation charged, not where it came from.
+        self.assertEqual(request.line_ids.charged_price, 15950.0)
+        self.assertEqual(request.line_ids.price_display, "15,950.00")
 
     def test_a_line_switches_between_list_price_and_its_own_price(self):
         """Clearing "List Price" starts from the product's price; setting it
