@@ -15,7 +15,9 @@ const STATUS_COLORS = {
 export class QuotationRequestGraphRenderer extends GraphRenderer {
     statusColor(label) {
         const selection = this.model.metaData.fields.state?.selection || [];
-        const status = selection.find(([, name]) => name === label);
+        // A pie grouped by day then status labels its slices "day / Status".
+        const name = String(label).split(" / ").at(-1);
+        const status = selection.find(([, text]) => text === name);
         return status && STATUS_COLORS[status[0]];
     }
 
