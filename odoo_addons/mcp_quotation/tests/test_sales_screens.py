@@ -285,3 +285,28 @@ class TestSalesScreens(QuotationCase):
             f"{base_url}/mcp_quotation/v1/quotations",
         )
         self.assertTrue(settings.mcp_quotation_status_url.endswith("/<tracking_id>"))
+
+    def test_settings_warn_when_callers_on_the_internet_cannot_reach_odoo(self):
+        """A loopback or plain-HTTP web.base.url is named, with the fix; a
+        public HTTPS one is not."""
+        params = self.env["ir.config_parameter"].sudo()
+        for base_url, expected in (
+            ("http://127.0.0.1:8069", "is not reachable from the internet"),
+            ("http://localhost:8069", "is not reachable from the internet"),
+            ("https://odoo", "is not reachable from the internet"),
+            ("http://10.0.0.5", "is not reachable from the internet"),
+            ("http://odoo.example.com", "is not HTTPS"),
+        ):
+            params.set_param("web.base.url", base_url)
+            warning = (
+                self.env["res.config.settings"].create({}).mcp_quotation_url_warning
+            )
+            self.assertIn(f"{base_url} {expected}", warning)
+            self.assertIn("web.base.url.freeze", warning)
+        params.set_param("web.base.url", "https://odoo.example.com")
+        settings = self.env["res.config.settings"].create({})
+        self.assertFalse(settings.mcp_quotation_url_warning)
+        self.assertEqual(
+            settings.mcp_quotation_submit_url,
+            "https://odoo.example.com/mcp_quotation/v1/quotations",
+        )
