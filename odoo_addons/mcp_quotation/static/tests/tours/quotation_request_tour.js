@@ -90,7 +90,7 @@ registry.category("web_tour.tours").add("mcp_quotation_retry_failed_request", {
             run: "click",
         },
         {
-            content: "The failed one was retried; the one notification names the skipped one",
+            content: "The failed one was retried; one notification names the completed one left as it was",
             trigger: ".o_notification:contains('1 of 2 requests done'):contains('(Completed)')",
         },
         {
