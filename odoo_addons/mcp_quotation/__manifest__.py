@@ -30,6 +30,7 @@
     "assets": {
         "web.assets_backend": [
             "mcp_quotation/static/src/views/quotation_request_views.js",
+            "mcp_quotation/static/src/scss/settings.scss",
         ],
         # Graph views are loaded lazily, and so is their subclass.
         "web.assets_backend_lazy": [

@@ -49,3 +49,11 @@ class RetryableError(Exception):
     database errors it retries, and schedules a retry, with backoff, for it
     alone; every other failure ends the request as failed.
     """
+
+
+class QuotationFailure(Exception):
+    """A failure the sales team can fix: its message names the record and the fix.
+
+    The flow raises it for what it checks before anything is created; the
+    queue records its message as the request's error, with no traceback.
+    """

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
+from .exceptions import QuotationFailure
 from .xml_ids import processing_cron
 
 _logger = logging.getLogger(__name__)
@@ -51,21 +52,96 @@ class QuotationFlow:
         self.request.progress = step[:1].upper() + step[1:]
 
     def run(self):
-        self._begin("finding the customer")
+        self._begin(self.env._("checking the request"))
+        self._check_request()
+        self._begin(self.env._("finding the customer"))
         self.partner = self._find_or_create_partner()
-        self._begin("choosing the salesperson")
+        self._begin(self.env._("choosing the salesperson"))
         self.team, self.salesperson = self._choose_salesperson()
-        self._begin("creating the lead")
+        self._begin(self.env._("creating the lead"))
         lead = self._create_lead()
-        self._begin("converting the lead to an opportunity")
+        self._begin(self.env._("converting the lead to an opportunity"))
         self._convert_to_opportunity(lead)
-        self._begin("creating the quotation")
+        self._begin(self.env._("creating the quotation"))
         self._create_sale_order()
-        self._begin("posting notes")
+        self._begin(self.env._("posting notes"))
         self._post_notes()
+        self._begin(self.env._("numbering the quotation"))
+        self._number_quotation()
         if self.request.send_quotation:
-            self._begin("sending the quotation")
+            self._begin(self.env._("sending the quotation"))
             self._send_quotation()
+
+    def _check_request(self):
+        """Refuse, in the sales team's words, what Odoo would refuse later.
+
+        Checked before anything exists, so that a request which cannot become
+        a quotation creates nothing and takes no quotation number.
+        """
+        request = self.request
+        company = request.company_id
+        problems = []
+        # sudo: the record may belong to a company the user cannot read.
+        for product in request.line_ids.product_id.sudo():
+            names = {"product": product.display_name, "company": company.name}
+            if not (product.active and product.product_tmpl_id.active):
+                problems.append(
+                    self.env._(
+                        "Product %(product)s is archived; pick another product, "
+                        "or restore it in the product catalogue.",
+                        **names,
+                    )
+                )
+            elif not product.sale_ok:
+                problems.append(
+                    self.env._(
+                        "Product %(product)s cannot be sold (Sales is unticked on "
+                        "it); pick another product, or tick Sales on the product.",
+                        **names,
+                    )
+                )
+            if product.company_id and product.company_id != company:
+                problems.append(
+                    self.env._(
+                        "Product %(product)s belongs to %(owner)s; pick a product "
+                        "sold by %(company)s, or share the product with all "
+                        "companies.",
+                        owner=product.company_id.name,
+                        **names,
+                    )
+                )
+        user = request.requested_user_id.sudo()
+        if user and not user.active:
+            problems.append(
+                self.env._(
+                    "Salesperson %(user)s is archived; pick another salesperson, "
+                    "or clear Requested Salesperson to have one assigned.",
+                    user=user.name,
+                )
+            )
+        elif user and company not in user.company_ids:
+            problems.append(
+                self.env._(
+                    "Salesperson %(user)s does not work for %(company)s; pick "
+                    "another salesperson, or clear Requested Salesperson to have "
+                    "one assigned.",
+                    user=user.name,
+                    company=company.name,
+                )
+            )
+        team = request.requested_team_id.sudo()
+        if team and team.company_id and team.company_id != company:
+            problems.append(
+                self.env._(
+                    "Sales team %(team)s belongs to %(owner)s; pick a team of "
+                    "%(company)s, or clear Requested Sales Team.",
+                    team=team.name,
+                    owner=team.company_id.name,
+                    company=company.name,
+                )
+            )
+        if problems:
+            raise QuotationFailure("\n".join(problems))
 
     def _find_or_create_partner(self):
         request = self.request
@@ -79,8 +155,8 @@ class QuotationFlow:
             limit=1,
         )
         if partner:
-            self.steps["partner"] = (
-                f"Existing customer: {partner.display_name} (ID: {partner.id})"
+            self.steps["partner"] = self.env._(
+                "Existing customer: %(customer)s", customer=partner.display_name
             )
             return partner
         contact_vals = {
@@ -89,8 +165,14 @@ class QuotationFlow:
             "customer_rank": 1,
         }
         if request.contact_name and request.contact_name != request.partner_name:
+            # Only a company this request's company may quote: another
+            # company's customer would make the quotation inconsistent.
             company = Partner.search(
-                [("is_company", "=", True), ("name", "=ilike", request.partner_name)],
+                [
+                    ("is_company", "=", True),
+                    ("name", "=ilike", request.partner_name),
+                    ("company_id", "in", [False, request.company_id.id]),
+                ],
                 limit=1,
             ) or Partner.create(
                 {"name": request.partner_name, "is_company": True, "customer_rank": 1}
@@ -107,8 +189,8 @@ class QuotationFlow:
             partner = Partner.create(
                 {**contact_vals, "name": request.partner_name, "is_company": True}
             )
-        self.steps["partner"] = (
-            f"New customer created: {partner.display_name} (ID: {partner.id})"
+        self.steps["partner"] = self.env._(
+            "New customer created: %(customer)s", customer=partner.display_name
         )
         return partner
 
@@ -123,14 +205,24 @@ class QuotationFlow:
         )
         if request.requested_user_id:
             user = request.requested_user_id
-            self.steps["salesperson"] = f"Requested salesperson: {user.name}"
+            self.steps["salesperson"] = self.env._(
+                "Requested salesperson: %(user)s", user=user.name
+            )
             return team, user
         cron_user = processing_cron(self.env).user_id
+        # Only members who work for the request's company may own its lead.
         members = team.member_ids.filtered(
-            lambda user: user.active and not user.share and user != cron_user
+            lambda user: (
+                user.active
+                and not user.share
+                and user != cron_user
+                and request.company_id in user.company_ids
+            )
         )
         if not members:
-            self.steps["salesperson"] = "No salesperson available in the sales team"
+            self.steps["salesperson"] = self.env._(
+                "No salesperson available in the sales team"
+            )
             return team, self.env["res.users"]
         open_counts = dict(
             self.env["crm.lead"]._read_group(
@@ -145,8 +237,10 @@ class QuotationFlow:
         )
         # Least open opportunities first; the lowest id breaks ties.
         user = min(members, key=lambda member: (open_counts.get(member, 0), member.id))
-        self.steps["salesperson"] = (
-            f"Assigned to {user.name} ({open_counts.get(user, 0)} open opportunities)"
+        self.steps["salesperson"] = self.env._(
+            "Assigned to %(user)s (%(count)s open opportunities)",
+            user=user.name,
+            count=open_counts.get(user, 0),
         )
         return team, user
 
@@ -156,7 +250,10 @@ class QuotationFlow:
             {
                 # Named as the pipeline shows it: whose, and what for.
                 "name": f"{request.partner_name} - "
-                f"{request.lead_name or f'Quotation request {request.name}'}",
+                + (
+                    request.lead_name
+                    or self.env._("Quotation request %(name)s", name=request.name)
+                ),
                 "type": "lead",
                 "partner_id": self.partner.id,
                 "contact_name": request.contact_name or False,
@@ -169,7 +266,7 @@ class QuotationFlow:
                 "company_id": request.company_id.id,
             }
         )
-        self.steps["lead"] = f"Lead created: {lead.name} (ID: {lead.id})"
+        self.steps["lead"] = self.env._("Lead created: %(lead)s", lead=lead.name)
         return lead
 
     def _convert_to_opportunity(self, lead):
@@ -179,7 +276,9 @@ class QuotationFlow:
             team_id=self.team.id or False,
         )
         self.opportunity = lead
-        self.steps["opportunity"] = f"Converted to opportunity (ID: {lead.id})"
+        self.steps["opportunity"] = self.env._(
+            "Converted to opportunity: %(opportunity)s", opportunity=lead.name
+        )
 
     def _create_sale_order(self):
         request = self.request
@@ -194,6 +293,9 @@ class QuotationFlow:
             order_lines.append(Command.create(line_vals))
         order = self.env["sale.order"].create(
             {
+                # A provisional name: the number is taken last, when nothing
+                # can fail any more (see _number_quotation).
+                "name": request.name,
                 "partner_id": self.partner.id,
                 "opportunity_id": self.opportunity.id,
                 # Set explicitly: the default would be the cron's own user.
@@ -215,12 +317,10 @@ class QuotationFlow:
             order.company_id,
             order.date_order,
         )
-        self.steps["sale_order"] = f"Quotation: {order.name} (ID: {order.id})"
-        self.steps["products"] = "; ".join(
-            f"{line.product_id.display_name} x {line.product_uom_qty:g} at "
-            f"{line.price_unit:.2f} {order.currency_id.name}"
-            for line in order.order_line
-        )
+        for request_line, order_line in zip(
+            request.line_ids, order.order_line, strict=True
+        ):
+            request_line.charged_price = order_line.price_unit
 
     def _post_notes(self):
         request_link = self.request._get_html_link()
@@ -230,6 +330,29 @@ class QuotationFlow:
         self.opportunity._message_log(body=body)
         self.order._message_log(body=body)
 
+    def _number_quotation(self):
+        """Give the quotation its number from Odoo's sequence, as sale.order's
+        create() would have.
+
+        Last, because a number taken is never given back: a rolled-back attempt
+        would leave a gap in the quotations' numbers.
+        """
+        order = self.order
+        order.name = self.env["ir.sequence"].with_company(
+            order.company_id
+        ).next_by_code("sale.order") or self.env._("New")
+        self.steps["sale_order"] = self.env._("Quotation %(order)s", order=order.name)
+        self.steps["products"] = "; ".join(
+            self.env._(
+                "%(product)s x %(quantity)s at %(price)s %(currency)s",
+                product=line.product_id.display_name,
+                quantity=f"{line.product_uom_qty:g}",
+                price=f"{line.price_unit:.2f}",
+                currency=order.currency_id.name,
+            )
+            for line in order.order_line
+        )
+
     def _send_quotation(self):
         """Email the quotation with Odoo's own template, through the mail queue.
 
@@ -237,12 +360,15 @@ class QuotationFlow:
         template): the step says why, on the request and on the order.
         """
         order = self.order
+        template = order._find_mail_template()
         try:
+            if not template:
+                raise UserError(self.env._("no quotation email template was found"))
             with self.env.cr.savepoint():
                 order.with_context(
                     mark_so_as_sent=True, mail_notify_force_send=False
                 ).message_post_with_source(
-                    order._find_mail_template(),
+                    template,
                     message_type="comment",
                     subtype_xmlid="mail.mt_comment",
                     email_layout_xmlid=(
@@ -256,7 +382,15 @@ class QuotationFlow:
             _logger.warning(
                 "Quotation %s was not emailed: %s", order.name, error.args[0]
             )
-            self.steps["sent"] = f"Not emailed: {error.args[0]}"
-            order._message_log(body=self.env._("Not emailed: %s", error.args[0]))
+            self.steps["sent"] = self.env._(
+                "Not emailed: %(reason)s. Send it from quotation %(order)s with "
+                "Send by Email once that is fixed.",
+                reason=error.args[0],
+                order=order.name,
+            )
+            order._message_log(body=self.steps["sent"])
             return
-        self.steps["sent"] = f"Quotation emailed to {self.partner.email}"
+        # The mail queue sends it; its delivery shows on the quotation.
+        self.steps["sent"] = self.env._(
+            "Queued for emailing to %(email)s", email=self.partner.email
+        )

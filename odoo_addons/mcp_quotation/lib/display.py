@@ -3,14 +3,18 @@
 import json
 
 
-def human_duration(seconds):
-    """``40 ms``, ``0.2 s``, ``12 s``, ``1 min 47 s``, ``2 h 5 min``; empty for none."""
+def human_duration(seconds, decimal_point="."):
+    """``0.04 s``, ``0.2 s``, ``12 s``, ``1 min 47 s``, ``2 h 5 min``; empty for none.
+
+    Seconds below a minute, never milliseconds, so that a column of them reads
+    in one unit; ``decimal_point`` is the reader's language's.
+    """
     if not seconds:
         return ""
-    if seconds < 0.1:
-        return f"{max(round(seconds * 1000), 1)} ms"
     if round(seconds, 1) < 10:
-        return f"{seconds:.1f} s"
+        digits = 1 if seconds >= 0.095 else 2
+        text = f"{max(seconds, 0.01):.{digits}f} s"
+        return text.replace(".", decimal_point)
     whole = round(seconds)
     minutes, secs = divmod(whole, 60)
     if not minutes:

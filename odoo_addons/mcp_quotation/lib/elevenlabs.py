@@ -9,7 +9,9 @@ of the shape its Python SDK declares (``ToolRequestModel``,
 
 import hashlib
 import hmac
+import ipaddress
 import json
+from urllib.parse import urlsplit
 
 from ..contract import (
     LINE_FIELDS,
@@ -217,6 +219,27 @@ def _request_body_schema():
         "required": ["partner_name", "email", "lines"],
         "properties": properties,
     }
+
+
+def base_url_problem(base_url):
+    """Why ElevenLabs could not call ``base_url``: ``"private"``, ``"http"`` or None.
+
+    ElevenLabs calls the tools and the post-call webhook from the internet,
+    over HTTPS: a loopback, private or single-label host is out of its reach.
+    """
+    parts = urlsplit(base_url or "")
+    host = parts.hostname or ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        private = "." not in host or host.endswith((".localhost", ".local"))
+    else:
+        private = not address.is_global
+    if private:
+        return "private"
+    if parts.scheme != "https":
+        return "http"
+    return None
 
 
 def tool_definitions(base_url):

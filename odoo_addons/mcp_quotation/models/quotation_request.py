@@ -11,8 +11,9 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
-from ..contract import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED
+from ..contract import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED, STATES
 from ..lib.display import human_duration, pretty_json
 from ..lib.payload import EMAIL_RE, normalize_email
 from ..quotation_flow import STEPS
@@ -25,15 +26,6 @@ STATE_SELECTION = [
     (FAILED, "Failed"),
     (CANCELLED, "Cancelled"),
 ]
-# What the sales screens call each step of the flow (``STEPS``).
-STEP_LABELS = {
-    "partner": "Customer",
-    "salesperson": "Salesperson",
-    "lead": "Lead",
-    "opportunity": "Opportunity",
-    "sale_order": "Quotation",
-    "products": "Products",
-}
 # Deleting or duplicating a request that was processed would orphan or repeat
 # its opportunity and quotation: only these may be (the form's and the list's
 # menus offer it only there: static/src/views/quotation_request_views.js).
@@ -52,7 +44,8 @@ class QuotationRequest(models.Model):
     _order = "id desc"
 
     # Identity
-    name = fields.Char(readonly=True, copy=False, default="/")
+    # No default: a new request's breadcrumb then reads "New", not "/".
+    name = fields.Char(readonly=True, copy=False)
     # Both unique: the constraints below give them their indexes.
     tracking_id = fields.Char(
         required=True, readonly=True, copy=False, default=new_tracking_id
@@ -79,20 +72,26 @@ class QuotationRequest(models.Model):
     )
 
     # Input
-    partner_name = fields.Char(string="Company Name", required=True)
-    contact_name = fields.Char()
-    email = fields.Char(required=True)
-    phone = fields.Char()
-    lead_name = fields.Char(string="Opportunity Title")
-    notes = fields.Text()
-    requested_user_id = fields.Many2one("res.users", string="Requested Salesperson")
-    requested_team_id = fields.Many2one("crm.team", string="Requested Sales Team")
+    partner_name = fields.Char(string="Company Name", required=True, tracking=True)
+    contact_name = fields.Char(tracking=True)
+    email = fields.Char(required=True, tracking=True)
+    phone = fields.Char(tracking=True)
+    lead_name = fields.Char(string="Opportunity Title", tracking=True)
+    notes = fields.Text(tracking=True)
+    requested_user_id = fields.Many2one(
+        "res.users", string="Requested Salesperson", tracking=True
+    )
+    requested_team_id = fields.Many2one(
+        "crm.team", string="Requested Sales Team", tracking=True
+    )
     line_ids = fields.One2many(
         "quotation.request.line", "request_id", string="Lines", copy=True
     )
     payload = fields.Json(readonly=True, copy=False, help="The body as received.")
     send_quotation = fields.Boolean(
-        readonly=True, help="Email the quotation to the customer once it exists."
+        string="Email the Quotation",
+        tracking=True,
+        help="Email the quotation to the customer once it exists.",
     )
     payload_json = fields.Text(string="Payload (JSON)", compute="_compute_payload_json")
 
@@ -108,7 +107,9 @@ class QuotationRequest(models.Model):
         # Every column in the kanban, in workflow order, empty ones too.
         group_expand=True,
     )
-    progress = fields.Char(readonly=True, copy=False, default="Queued")
+    progress = fields.Char(
+        readonly=True, copy=False, default=lambda self: self.env._("Queued")
+    )
     attempts = fields.Integer(readonly=True, copy=False)
     next_attempt_at = fields.Datetime(readonly=True, copy=False)
     error = fields.Text(readonly=True, copy=False)
@@ -172,10 +173,11 @@ class QuotationRequest(models.Model):
     # currency as Odoo's own sales figures are. Set by the flow: a computed
     # field would cost the webhook's answer a company and a currency read.
     amount_total = fields.Monetary(
-        string="Total",
+        string="Total (tax incl.)",
         readonly=True,
         copy=False,
-        help="The quotation's total when it was made, in the company's currency.",
+        help="The quotation's total with taxes when it was made, in the company's "
+        "currency. The opportunity's expected revenue is the same total untaxed.",
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     steps = fields.Json(string="Step Results", readonly=True, copy=False)
@@ -219,12 +221,31 @@ class QuotationRequest(models.Model):
 
     @api.depends("duration", "turnaround")
     def _compute_duration_display(self):
+        decimal_point = (
+            self.env["res.lang"]._get_data(code=self.env.lang or "en_US").decimal_point
+            or "."
+        )
         for request in self:
-            request.duration_display = human_duration(request.duration)
-            request.turnaround_display = human_duration(request.turnaround)
+            request.duration_display = human_duration(request.duration, decimal_point)
+            request.turnaround_display = human_duration(
+                request.turnaround, decimal_point
+            )
+
+    def _step_labels(self):
+        """What the sales screens call each step of the flow (``STEPS``)."""
+        return {
+            "partner": self.env._("Customer"),
+            "salesperson": self.env._("Salesperson"),
+            "lead": self.env._("Lead"),
+            "opportunity": self.env._("Opportunity"),
+            "sale_order": self.env._("Quotation"),
+            "products": self.env._("Products"),
+            "sent": self.env._("Email"),
+        }
 
     @api.depends("steps")
     def _compute_steps_html(self):
+        labels = self._step_labels()
         for request in self:
             steps = request.steps or {}
             items = Markup("").join(
@@ -232,7 +253,7 @@ class QuotationRequest(models.Model):
                     '<li class="mb-2"><span class="fw-bold">%s</span>'
                     '<div class="text-muted">%s</div></li>'
                 )
-                % (STEP_LABELS.get(step, step), steps[step])
+                % (labels[step], steps[step])
                 for step in STEPS
                 if step in steps
             )
@@ -246,11 +267,36 @@ class QuotationRequest(models.Model):
         # the webhook a read of the user's partner, for nothing.
         sequence = request_sequence(self.env).sudo().with_context(tz="UTC")
         for vals in vals_list:
-            if vals.get("name", "/") == "/":
+            if vals.get("name", "/") in ("/", False):
                 vals["name"] = sequence._next()
         requests = super().create(vals_list)
         requests._trigger_processing()
         return requests
+
+    def write(self, vals):
+        if "line_ids" not in vals:
+            return super().write(vals)
+        before = {request: request._lines_summary() for request in self}
+        result = super().write(vals)
+        # Field tracking does not follow one2many lines: the chatter says how
+        # the lines read before and after a correction, and who made it.
+        for request, old in before.items():
+            new = request._lines_summary()
+            if new != old:
+                request._message_log(
+                    body=Markup(self.env._("Lines changed: %(old)s → %(new)s"))
+                    % {"old": old, "new": new}
+                )
+        return result
+
+    def _lines_summary(self):
+        # sudo: a line's product may be another company's, which is why it
+        # is being corrected.
+        return "; ".join(
+            f"{line.product_id.display_name} × {line.quantity:g}"
+            + (f" @ {line.price_unit:g}" if line.price_unit >= 0 else "")
+            for line in self.sudo().line_ids
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_processed(self):
@@ -276,6 +322,22 @@ class QuotationRequest(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        if field_name != "state":
+            return super()._order_field_to_sql(
+                alias, field_name, direction, nulls, query
+            )
+        # Workflow order (queued first), not the keys' alphabetical one.
+        position = SQL(
+            "CASE %s %s END",
+            self._field_to_sql(alias, "state", query),
+            SQL(" ").join(
+                SQL("WHEN %s THEN %s", state, index)
+                for index, state in enumerate(STATES)
+            ),
+        )
+        return SQL("%s %s %s", position, direction, nulls)
+
     def _check_states(self, states, message):
         """Refuse, naming them, the requests that are in none of ``states``."""
         if others := self.filtered(lambda request: request.state not in states):
@@ -293,14 +355,48 @@ class QuotationRequest(models.Model):
         for request in self:
             request._message_log(body=body)
 
+    def _able_or_report(self, states, refusal):
+        """The requests in ``states``, and the notification naming the others.
+
+        A bulk action acts on what it can; a button on a screen that is out of
+        date (the queue moved the request meanwhile) says what happened and
+        shows the request as it now is.
+        """
+        able = self.filtered(lambda request: request.state in states)
+        skipped = self - able
+        if not skipped:
+            return able, None
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        names = ", ".join(
+            f"{request.name} ({labels[request.state]})" for request in skipped
+        )
+        notification = {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if able else "danger",
+                "title": self.env._(
+                    "%(done)s of %(total)s requests done",
+                    done=len(able),
+                    total=len(self),
+                ),
+                "message": self.env._(
+                    "%(refusal)s; skipped: %(names)s", refusal=refusal, names=names
+                ),
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+        return able, notification
+
     def action_retry(self):
         """Put failed requests back in the queue, the last attempt's times cleared."""
-        self._check_states(
-            (FAILED,), self.env._("Only failed requests can be retried:")
+        able, report = self._able_or_report(
+            (FAILED,), self.env._("Only failed requests can be retried")
         )
-        self.write(
+        able.write(
             {
-                **self._requeue_values("Queued"),
+                **able._requeue_values(self.env._("Queued")),
                 "error": False,
                 "error_traceback": False,
                 "completed_at": False,
@@ -308,30 +404,34 @@ class QuotationRequest(models.Model):
                 "turnaround": 0.0,
             }
         )
-        self._log_action(self.env._("Retry requested."))
-        self._trigger_processing()
+        able._log_action(self.env._("Retry requested."))
+        if able:
+            able._trigger_processing()
+        return report
 
     def action_cancel(self):
         """Withdraw queued requests, or dismiss failed ones."""
-        self._check_states(
+        able, report = self._able_or_report(
             (QUEUED, FAILED),
-            self.env._("Only queued or failed requests can be cancelled:"),
+            self.env._("Only queued or failed requests can be cancelled"),
         )
-        self._cancel()
-        self._log_action(self.env._("Cancelled."))
-        self._enqueue_audit()
+        able._cancel()
+        able._log_action(self.env._("Cancelled."))
+        able._enqueue_audit()
         self.env["quotation.request.audit"]._trigger_shipping()
+        return report
 
     def action_process_now(self):
         """Process queued requests now, in this transaction, not in the cron."""
-        self._check_states(
-            (QUEUED,), self.env._("Only queued requests can be processed:")
+        able, report = self._able_or_report(
+            (QUEUED,), self.env._("Only queued requests can be processed")
         )
-        self._log_action(self.env._("Processing requested."))
-        for request in self.sudo().try_lock_for_update():
+        able._log_action(self.env._("Processing requested."))
+        for request in able.sudo().try_lock_for_update():
             request._start_attempt()
             request.with_company(request.company_id)._run_flow()
         self.env["quotation.request.audit"]._trigger_shipping()
+        return report
 
     @api.model
     def _requests_by(self, field, records):

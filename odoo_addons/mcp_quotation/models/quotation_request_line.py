@@ -30,6 +30,13 @@ class QuotationRequestLine(models.Model):
         inverse="_inverse_use_list_price",
         help="The price comes from Odoo's pricelist; clear it to set a price.",
     )
+    charged_price = fields.Float(
+        string="Charged Unit Price",
+        readonly=True,
+        copy=False,
+        digits="Product Price",
+        help="The unit price the quotation charged, set when it was made.",
+    )
     price_display = fields.Char(string="Unit Price", compute="_compute_price_display")
 
     _quantity_positive = models.Constraint(
@@ -49,11 +56,17 @@ class QuotationRequestLine(models.Model):
                 # A price to edit, starting from the one the pricelist gives.
                 line.price_unit = line.product_id.lst_price
 
-    @api.depends("price_unit")
+    @api.depends("price_unit", "charged_price", "request_id.sale_order_id")
     def _compute_price_display(self):
         for line in self:
-            line.price_display = (
-                self.env._("List price")
-                if line.price_unit < 0
-                else formatLang(self.env, line.price_unit, dp="Product Price")
-            )
+            if line.request_id.sale_order_id:
+                # What the customer was quoted, whoever chose the price.
+                line.price_display = formatLang(
+                    self.env, line.charged_price, dp="Product Price"
+                )
+            elif line.price_unit < 0:
+                line.price_display = self.env._("List price")
+            else:
+                line.price_display = formatLang(
+                    self.env, line.price_unit, dp="Product Price"
+                )

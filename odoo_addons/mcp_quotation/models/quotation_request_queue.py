@@ -19,7 +19,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 
 from ..contract import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED
-from ..exceptions import RetryableError
+from ..exceptions import QuotationFailure, RetryableError
 from ..lib.settings import read_setting
 from ..quotation_flow import QuotationFlow
 from ..xml_ids import processing_cron
@@ -80,7 +80,7 @@ class QuotationRequestQueue(models.Model):
 
     def _cancel(self):
         for request in self:
-            request.write(request._end_values(CANCELLED, "Cancelled"))
+            request.write(request._end_values(CANCELLED, self.env._("Cancelled")))
 
     def _enqueue_audit(self):
         self.env["quotation.request.audit"]._enqueue(self)
@@ -98,7 +98,7 @@ class QuotationRequestQueue(models.Model):
         self.write(
             {
                 "state": PROCESSING,
-                "progress": "Processing",
+                "progress": self.env._("Processing"),
                 "started_at": fields.Datetime.now(),
                 "attempts": self.attempts + 1,
                 "error": False,
@@ -142,6 +142,10 @@ class QuotationRequestQueue(models.Model):
                 run_retryable(flow)
         except RetryableError as error:
             self._schedule_retry(flow.step, error)
+        except QuotationFailure as error:
+            # The sales team's to fix, and its message says how: no traceback.
+            _logger.info("Quotation request %s refused: %s", self.name, error)
+            self._mark_failed(flow.step, str(error))
         except Exception as error:  # any failure becomes data
             _logger.exception(
                 "Quotation request %s failed while %s", self.name, flow.step
@@ -155,14 +159,25 @@ class QuotationRequestQueue(models.Model):
     def _schedule_retry(self, step, error):
         """Queue the request again, with backoff, or fail it after its last try."""
         if self.attempts >= read_setting(self.env, "max_attempts"):
-            self._mark_failed(step, f"gave up after {self.attempts} attempts: {error}")
+            self._mark_failed(
+                step,
+                self.env._(
+                    "gave up after %(attempts)s attempts: %(error)s",
+                    attempts=self.attempts,
+                    error=error,
+                ),
+            )
             return
         delay = read_setting(self.env, "retry_delay_seconds") * 2 ** (self.attempts - 1)
         retry_at = fields.Datetime.now() + timedelta(seconds=delay)
         self.write(
             {
                 **self._requeue_values(
-                    f"Retry {self.attempts + 1} scheduled ({step} was busy)"
+                    self.env._(
+                        "Retry %(attempt)s scheduled (%(step)s was busy)",
+                        attempt=self.attempts + 1,
+                        step=step,
+                    )
                 ),
                 "next_attempt_at": retry_at,
             }
@@ -172,7 +187,9 @@ class QuotationRequestQueue(models.Model):
     def _mark_failed(self, step, message, error_traceback=False):
         self.write(
             {
-                **self._end_values(FAILED, f"Failed while {step}"),
+                **self._end_values(
+                    FAILED, self.env._("Failed while %(step)s", step=step)
+                ),
                 "error": message,
                 "error_traceback": error_traceback,
             }
@@ -192,7 +209,7 @@ class QuotationRequestQueue(models.Model):
     def _mark_completed(self, flow):
         self.write(
             {
-                **self._end_values(COMPLETED, "Completed"),
+                **self._end_values(COMPLETED, self.env._("Completed")),
                 "partner_id": flow.partner.id,
                 "user_id": flow.salesperson.id,
                 "team_id": flow.team.id,
@@ -232,11 +249,14 @@ class QuotationRequestQueue(models.Model):
             # requests can be locked here.
             if request.attempts >= read_setting(self.env, "max_attempts"):
                 request._mark_failed(
-                    "processing", "the worker processing it stopped responding"
+                    self.env._("processing"),
+                    self.env._("the worker processing it stopped responding"),
                 )
                 request._enqueue_audit()
                 continue
-            request.write(request._requeue_values("Requeued after a stalled attempt"))
+            request.write(
+                request._requeue_values(self.env._("Requeued after a stalled attempt"))
+            )
             request._message_log(
                 body=self.env._(
                     "Requeued: the worker processing it stopped responding."

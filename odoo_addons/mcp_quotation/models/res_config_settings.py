@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
 from ..contract import QUOTATIONS_PATH
-from ..lib.elevenlabs import POST_CALL_PATH, TOOLS_EXPORT_PATH
+from ..lib.elevenlabs import POST_CALL_PATH, TOOLS_EXPORT_PATH, base_url_problem
 from ..lib.settings import DEFAULTS, param_key
 
 
@@ -19,6 +19,9 @@ class ResConfigSettings(models.TransientModel):
     )
     mcp_quotation_post_call_url = fields.Char(
         string="Post-call Webhook URL", compute="_compute_mcp_quotation_urls"
+    )
+    mcp_quotation_url_warning = fields.Char(
+        string="Address Warning", compute="_compute_mcp_quotation_urls"
     )
     mcp_quotation_batch_size = fields.Integer(
         string="Batch Size",
@@ -97,12 +100,35 @@ class ResConfigSettings(models.TransientModel):
 
     @api.depends("company_id")
     def _compute_mcp_quotation_urls(self):
+        # web.base.url, the address Odoo gives itself in links and emails:
+        # never the host of the current request.
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        warning = self._mcp_quotation_url_warning(base_url)
         for settings in self:
+            settings.mcp_quotation_url_warning = warning
             submit_url = f"{base_url}{QUOTATIONS_PATH}"
             settings.mcp_quotation_submit_url = submit_url
             settings.mcp_quotation_status_url = f"{submit_url}/<tracking_id>"
             settings.mcp_quotation_post_call_url = f"{base_url}{POST_CALL_PATH}"
+
+    def _mcp_quotation_url_warning(self, base_url):
+        """What is wrong with ``base_url`` for callers on the internet, or False."""
+        problem = base_url_problem(base_url)
+        if not problem:
+            return False
+        reason = {
+            "private": self.env._(
+                "%(url)s is not reachable from the internet", url=base_url
+            ),
+            "http": self.env._("%(url)s is not HTTPS", url=base_url),
+        }[problem]
+        return self.env._(
+            "%(reason)s: ElevenLabs and other outside callers cannot use these "
+            "addresses. Set the system parameter web.base.url to this database's "
+            "public HTTPS address, and web.base.url.freeze to True so that an "
+            "administrator's next login does not replace it.",
+            reason=reason,
+        )
 
     def action_download_elevenlabs_tools(self):
         """Download the voice agent's server tools for ElevenLabs."""

@@ -1,6 +1,7 @@
 from . import (
     test_api_examples,
     test_audit,
+    test_business_failures,
     test_elevenlabs_tools,
     test_languages,
     test_payload,

@@ -9,10 +9,13 @@ from .common import QuotationCase
 @tagged("post_install", "-at_install", "mcp_quotation")
 class TestDisplay(BaseCase):
     def test_durations_read_in_human_units(self):
-        """Seconds become ms, tenths of a second, minutes or hours; none is blank."""
+        """Seconds (hundredths below a tenth), minutes or hours; none is blank."""
         self.assertEqual(human_duration(0.0), "")
-        self.assertEqual(human_duration(0.04), "40 ms")
+        self.assertEqual(human_duration(0.0004), "0.01 s")
+        self.assertEqual(human_duration(0.04), "0.04 s")
+        self.assertEqual(human_duration(0.095), "0.1 s")
         self.assertEqual(human_duration(0.2), "0.2 s")
+        self.assertEqual(human_duration(0.2, ","), "0,2 s")
         self.assertEqual(human_duration(12.4), "12 s")
         self.assertEqual(human_duration(107), "1 min 47 s")
         self.assertEqual(human_duration(7500), "2 h 5 min")
@@ -99,8 +102,9 @@ class TestSalesScreens(QuotationCase):
         receipt = request.message_ids.filtered(lambda m: "Received from" in m.body)
         self.assertIn("Received from Webhook (conversation conv_42).", receipt.body)
 
-    def test_bulk_actions_act_on_a_selection_or_refuse_naming_the_misfits(self):
-        """Process now, Retry and Cancel take many requests; a misfit stops them all."""
+    def test_bulk_actions_act_on_what_they_can_and_name_the_rest(self):
+        """Process now, Retry and Cancel take many requests; the misfits are
+        skipped and named in one notification."""
         # Failed first: making them runs the queue.
         failed = self.failed_request(
             self.other_company, email="f1@acme.example"
@@ -111,13 +115,75 @@ class TestSalesScreens(QuotationCase):
         )
         queued[:2].action_process_now()
         self.assertEqual(queued.mapped("state"), ["completed", "completed", "queued"])
-        with self.assertRaisesRegex(UserError, queued[0].name + r" \(Completed\)"):
-            queued.action_cancel()
-        self.assertEqual(queued[2].state, "queued")
-        self.as_manager(failed).action_retry()
+        report = (failed | queued).with_user(self.manager).action_retry()
         self.assertEqual(set(failed.mapped("state")), {"queued"})
-        (failed | queued[2]).with_user(self.manager).action_cancel()
-        self.assertEqual(set((failed | queued[2]).mapped("state")), {"cancelled"})
+        self.assertEqual(queued.mapped("state"), ["completed", "completed", "queued"])
+        params = report["params"]
+        self.assertEqual(params["title"], "2 of 5 requests done")
+        self.assertIn(f"{queued[0].name} (Completed)", params["message"])
+        self.assertIn(f"{queued[2].name} (Queued)", params["message"])
+        self.assertNotIn(failed[0].name, params["message"])
+        self.assertEqual(params["next"]["tag"], "soft_reload")
+        self.assertIsNone(self.as_manager(failed).action_cancel())
+        self.assertEqual(set(failed.mapped("state")), {"cancelled"})
+
+    def test_a_button_on_an_out_of_date_screen_says_what_happened(self):
+        """Cancel on a request the queue completed meanwhile changes nothing and
+        says so, and the screen is reloaded."""
+        request = self.submit()
+        self.process()
+        report = self.as_manager(request).action_cancel()
+        self.assertEqual(request.state, "completed")
+        self.assertEqual(report["params"]["type"], "danger")
+        self.assertIn(f"{request.name} (Completed)", report["params"]["message"])
+        self.assertEqual(report["params"]["next"]["tag"], "soft_reload")
+
+    def test_corrections_are_tracked_with_who_made_them(self):
+        """Customer fields, notes and lines changed on a failed request show
+        in the chatter, old and new, under the manager's name."""
+        request = self.failed_request(self.other_company)
+        bella = request.line_ids.product_id
+        self.as_manager(request).write(
+            {
+                "partner_name": "Acme Robotics",
+                "notes": "Wants six trays.",
+                "line_ids": [
+                    Command.update(
+                        request.line_ids.id,
+                        {"product_id": self.tray.id, "quantity": 6},
+                    )
+                ],
+            }
+        )
+        self.env.cr.precommit.run()
+        mine = request.message_ids.filtered(
+            lambda message: message.author_id == self.manager.partner_id
+        )
+        self.assertIn(
+            f"Lines changed: {bella.display_name} × 2 → {self.tray.display_name} × 6",
+            "".join(mine.mapped("body")),
+        )
+        changes = {
+            value.field_id.name: (value.old_value_char, value.new_value_char)
+            for value in mine.tracking_value_ids
+        }
+        self.assertEqual(changes["partner_name"], ("Acme Corp", "Acme Robotics"))
+        self.assertIn("notes", changes)
+
+    def test_status_sorts_in_workflow_order(self):
+        """Sorting by status puts queued first and cancelled last, as the kanban."""
+        done = self.submit()
+        self.process()
+        cancelled = self.submit(self.payload(email="c@acme.example"))
+        cancelled.action_cancel()
+        failed = self.failed_request(self.other_company, email="f@acme.example")
+        queued = self.submit(self.payload(email="q@acme.example"))
+        requests = self.env["quotation.request"].search(
+            [("id", "in", (done | cancelled | queued | failed).ids)], order="state"
+        )
+        self.assertEqual(
+            requests.mapped("state"), ["queued", "completed", "failed", "cancelled"]
+        )
 
     def test_processed_requests_cannot_be_deleted_or_duplicated(self):
         """Completed and failed requests refuse unlink and copy; queued ones don't."""
@@ -191,7 +257,10 @@ class TestSalesScreens(QuotationCase):
         ]
         positions = [html.index(f">{label}<") for label in labels]
         self.assertEqual(positions, sorted(positions))
-        self.assertEqual(request.line_ids.price_display, "List price")
+        self.assertNotIn("ID:", html)
+        # The line shows what the quotation charged, not where it came from.
+        self.assertEqual(request.line_ids.charged_price, 15950.0)
+        self.assertEqual(request.line_ids.price_display, "15,950.00")
 
     def test_a_line_switches_between_list_price_and_its_own_price(self):
         """Clearing "List Price" starts from the product's price; setting it
@@ -216,3 +285,28 @@ class TestSalesScreens(QuotationCase):
             f"{base_url}/mcp_quotation/v1/quotations",
         )
         self.assertTrue(settings.mcp_quotation_status_url.endswith("/<tracking_id>"))
+
+    def test_settings_warn_when_callers_on_the_internet_cannot_reach_odoo(self):
+        """A loopback or plain-HTTP web.base.url is named, with the fix; a
+        public HTTPS one is not."""
+        params = self.env["ir.config_parameter"].sudo()
+        for base_url, expected in (
+            ("http://127.0.0.1:8069", "is not reachable from the internet"),
+            ("http://localhost:8069", "is not reachable from the internet"),
+            ("https://odoo", "is not reachable from the internet"),
+            ("http://10.0.0.5", "is not reachable from the internet"),
+            ("http://odoo.example.com", "is not HTTPS"),
+        ):
+            params.set_param("web.base.url", base_url)
+            warning = (
+                self.env["res.config.settings"].create({}).mcp_quotation_url_warning
+            )
+            self.assertIn(f"{base_url} {expected}", warning)
+            self.assertIn("web.base.url.freeze", warning)
+        params.set_param("web.base.url", "https://odoo.example.com")
+        settings = self.env["res.config.settings"].create({})
+        self.assertFalse(settings.mcp_quotation_url_warning)
+        self.assertEqual(
+            settings.mcp_quotation_submit_url,
+            "https://odoo.example.com/mcp_quotation/v1/quotations",
+        )

@@ -91,8 +91,10 @@ class TestTranslations(TransactionCase):
         )
         form = Request.get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn('string="Reintentar"', form)
+        # A refusal reads in Spanish, the state it names too.
         with self.assertRaisesRegex(
             UserError,
-            r"^Solo se pueden reintentar las solicitudes fallidas: R1 \(Completada\)$",
+            r"^Solo se pueden duplicar las solicitudes en cola o canceladas; "
+            r"reintente las fallidas en lugar de duplicarlas: R1 \(Completada\)$",
         ):
-            Request.new({"name": "R1", "state": "completed"}).action_retry()
+            Request.new({"name": "R1", "state": "completed"}).copy()

@@ -1,7 +1,9 @@
 import { registry } from "@web/core/registry";
 
-// A sales manager finds a failed request in the list, corrects its customer
-// and its line, retries it, processes it and opens the quotation it made.
+// A sales manager finds a failed request in the list, reads why in sales
+// words, corrects its customer and its line (the chatter keeps both), retries
+// it, processes it and opens the quotation it made; back in the list, a Retry
+// on every request retries the failed one and names those it skipped.
 registry.category("web_tour.tours").add("mcp_quotation_retry_failed_request", {
     steps: () => [
         {
@@ -10,8 +12,9 @@ registry.category("web_tour.tours").add("mcp_quotation_retry_failed_request", {
             run: "click",
         },
         {
-            content: "The form says why it failed",
-            trigger: ".o_form_view .alert-danger:contains('compan')",
+            content: "The form says why it failed, and what to do, in sales words",
+            trigger:
+                ".o_form_view .alert-danger:contains('Product Robot BELLA belongs to Other Robots; pick a product sold by')",
         },
         {
             content: "Correct the customer",
@@ -47,6 +50,14 @@ registry.category("web_tour.tours").add("mcp_quotation_retry_failed_request", {
             trigger: ".o_statusbar_status .o_arrow_button_current:contains('Queued')",
         },
         {
+            content: "The chatter keeps the corrected line, old and new",
+            trigger: ".o-mail-Message:contains('Lines changed: Robot BELLA × 2 →'):contains('Serving Tray × 2')",
+        },
+        {
+            content: "and the corrected customer",
+            trigger: ".o-mail-Message:contains('Tour Robotics Corrected')",
+        },
+        {
             content: "Process it now",
             trigger: ".o_form_view button[name=action_process_now]",
             run: "click",
@@ -62,6 +73,28 @@ registry.category("web_tour.tours").add("mcp_quotation_retry_failed_request", {
         {
             content: "The quotation has the corrected line",
             trigger: ".o_form_view .o_field_widget[name=order_line] .o_data_row:contains('Serving Tray')",
+        },
+        {
+            content: "Back to the requests",
+            trigger: ".o_breadcrumb a:contains('Quotation Requests')",
+            run: "click",
+        },
+        {
+            content: "Select every request, completed and failed",
+            trigger: ".o_list_view thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Retry them all",
+            trigger: ".o_control_panel button[name=action_retry]",
+            run: "click",
+        },
+        {
+            content: "The failed one was retried; one notification names the completed one left as it was",
+            trigger: ".o_notification:contains('1 of 2 requests done'):contains('(Completed)')",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains('Tour Bistro') .o_data_cell[name=state]:contains('Queued')",
         },
     ],
 });

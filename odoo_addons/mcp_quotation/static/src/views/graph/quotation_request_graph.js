@@ -3,7 +3,8 @@ import { graphView } from "@web/views/graph/graph_view";
 import { GraphRenderer } from "@web/views/graph/graph_renderer";
 
 // The palette's colours go by a series' position, so whichever status came
-// second was red: each status keeps the colour its list badge has.
+// second was red: each status keeps the colour its list badge has, in bars,
+// lines, pie slices and legends.
 const STATUS_COLORS = {
     queued: "#4EA7F2",
     processing: "#F4A261",
@@ -15,7 +16,9 @@ const STATUS_COLORS = {
 export class QuotationRequestGraphRenderer extends GraphRenderer {
     statusColor(label) {
         const selection = this.model.metaData.fields.state?.selection || [];
-        const status = selection.find(([, name]) => name === label);
+        // A pie grouped by day then status labels its slices "day / Status".
+        const name = String(label).split(" / ").at(-1);
+        const status = selection.find(([, text]) => text === name);
         return status && STATUS_COLORS[status[0]];
     }
 
@@ -37,6 +40,20 @@ export class QuotationRequestGraphRenderer extends GraphRenderer {
             }
         }
         return data;
+    }
+
+    getLegendOptions() {
+        const options = super.getLegendOptions();
+        const generateLabels = options.labels?.generateLabels;
+        if (this.model.metaData.mode === "pie" && generateLabels) {
+            // The pie's legend picks the palette by position, as its slices did.
+            options.labels.generateLabels = (chart) =>
+                generateLabels(chart).map((item) => ({
+                    ...item,
+                    fillStyle: this.statusColor(item.fullText) || item.fillStyle,
+                }));
+        }
+        return options;
     }
 
     getPieChartData() {
