@@ -27,15 +27,19 @@ registry.category("web_tour.tours").add("mcp_quotation_retry_failed_request", {
             run: "click",
         },
         {
-            // Typed, not just clicked: the search starts from the input event,
-            // so a dropdown closed by a re-render of the form opens again.
+            // Typed only once the row is in edit mode (o_selected_row): typing
+            // into the input while the row was still entering it was undone by
+            // the row's re-render, which left the dropdown closed under load.
             content: "Look for the product by name",
-            trigger: ".o_field_widget[name=line_ids] .o_field_widget[name=product_id] input",
+            trigger: ".o_field_widget[name=line_ids] .o_data_row.o_selected_row .o_field_widget[name=product_id] input",
             run: "edit Serving Tray",
         },
         {
             content: "Choose another product",
             trigger: ".o-autocomplete--dropdown-item:contains('Serving Tray')",
+            // The search is a server round trip: a loaded machine needs more
+            // than the default 10 s.
+            timeout: 30000,
             run: "click",
         },
         {
