@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import httpx2
 import pytest
 from conftest import OdooInstance, odoo_command, odoo_shell
@@ -18,6 +17,7 @@ from fake_odoo import free_port, serve_app
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from oidc_provider import Provider, running_provider
+from test_e2e_quotations import call_odoo, odoo_client
 
 from bridge.app import create_app
 from bridge.config import Settings
@@ -203,17 +203,12 @@ async def test_a_quotation_request_names_the_caller_as_its_creator(
             "idempotency_key": f"identity-{secrets.token_hex(6)}",
         },
     )
-    with httpx.Client(
-        base_url=odoo.url,
-        headers={"Authorization": f"bearer {odoo.api_key}", "X-Odoo-Database": odoo.db},
-        timeout=30,
-    ) as admin:
-        answer = admin.post(
-            "/json/2/quotation.request/search_read",
-            json={
-                "domain": [("tracking_id", "=", accepted["tracking_id"])],
-                "fields": ["create_uid"],
-            },
+    with odoo_client(odoo) as admin:
+        [request] = call_odoo(
+            admin,
+            "quotation.request",
+            "search_read",
+            domain=[("tracking_id", "=", accepted["tracking_id"])],
+            fields=["create_uid"],
         )
-    [request] = answer.json()
     assert request["create_uid"][0] == ann["id"]
