@@ -23,6 +23,11 @@ if SERIES not in SUPPORTED_SERIES:
     )
 
 
+# A literal `%` (pg_trgm's operators) in SQL(): a `%%` in the code of an SQL()
+# with arguments stays `%%` on 19.0 but becomes `%` on 18.0, which psycopg2
+# then reads as a placeholder. Given as an argument, this stays `%%` on both.
+PERCENT = SQL("%%")
+
 if SERIES >= 19:
     from odoo.exceptions import ConcurrencyError
     from odoo.models import Constraint, Index
@@ -131,4 +136,11 @@ def place_groups(env):
         manager.write({"category_id": category.id, "users": admins})
 
 
-__all__ = ["SERIES", "ConcurrencyError", "Constraint", "Index", "place_groups"]
+__all__ = [
+    "PERCENT",
+    "SERIES",
+    "ConcurrencyError",
+    "Constraint",
+    "Index",
+    "place_groups",
+]

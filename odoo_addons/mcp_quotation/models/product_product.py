@@ -4,7 +4,7 @@ from odoo import api, models
 from odoo.tools import SQL, Query
 from odoo.tools.sql import escape_psql
 
-from ..series import Index
+from ..series import PERCENT, Index
 
 _logger = logging.getLogger(__name__)
 
@@ -64,7 +64,8 @@ class ProductProduct(models.Model):
             # first: "office chair" before "Office Chair Black".
             order.append(SQL("similarity(%s, %s) DESC", spoken, written))
             match = SQL(
-                "(%s OR %s %% %s OR %s %% %s)", match, code, words, barcode, words
+                "(%s OR %s %s %s OR %s %s %s)",
+                *(match, code, PERCENT, words, barcode, PERCENT, words),
             )
             score = SQL(
                 "GREATEST(%s, similarity(%s, %s), similarity(%s, %s))",
@@ -218,7 +219,7 @@ class ProductProduct(models.Model):
         ``<%`` is ``word_similarity() >=`` the threshold the lookup sets.
         """
         return (
-            SQL("%s <%% %s", words, name),
+            SQL("%s <%s %s", words, PERCENT, name),
             SQL("word_similarity(%s, %s)", words, name),
         )
 
