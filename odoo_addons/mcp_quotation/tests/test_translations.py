@@ -36,7 +36,7 @@ class TestTranslations(TransactionCase):
         # (crm.lead, res.groups, ...): their own modules' terms, which 19.0
         # leaves out.
         extended = {
-            f"model_{name.replace('.', '_')}"
+            f"{MODULE}.model_{name.replace('.', '_')}"
             for name, model in self.env.registry.items()
             if model._original_module != MODULE
         }
