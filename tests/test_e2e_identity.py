@@ -1,4 +1,4 @@
-"""End-to-end: OAuth callers act as their own Odoo 19 users, so Odoo's record
+"""End-to-end: OAuth callers act as their own Odoo users, so Odoo's record
 rules decide what each sees, and what they create names them."""
 
 from __future__ import annotations
