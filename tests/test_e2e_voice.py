@@ -1,4 +1,4 @@
-"""End-to-end: a whole voice call against a real Odoo (18.0 or 19.0) and its demo data."""
+"""End-to-end: a whole voice call against a real Odoo (18.0 or 19.0), demo data."""
 
 from __future__ import annotations
 
