@@ -31,6 +31,7 @@ class OdooClient(httpx.Client):
             timeout=30.0,
         )
         self.odoo = odoo
+        self.uid: int | None = None  # the key's user, for JSON-RPC (18.0)
 
 
 def odoo_client(odoo: OdooInstance) -> OdooClient:
@@ -45,12 +46,14 @@ def call_odoo(client: OdooClient, model: str, method: str, **kwargs: Any) -> Any
         response = client.post(f"/json/2/{model}/{method}", json=kwargs)
         response.raise_for_status()
         return response.json()
-    uid = jsonrpc(client, "common", "login", odoo.db, odoo.login, odoo.api_key)
+    if client.uid is None:
+        login = (odoo.db, odoo.login, odoo.api_key)
+        client.uid = jsonrpc(client, "common", "login", *login)
     return jsonrpc(
         client,
         "object",
         "execute_kw",
-        *(odoo.db, uid, odoo.api_key, model, method, [], kwargs),
+        *(odoo.db, client.uid, odoo.api_key, model, method, [], kwargs),
     )
 
 
