@@ -44,7 +44,7 @@ for first in ("ann", "ben"):
         "name": first.title() + " " + suffix,
         "login": first + "." + suffix + "@example.com",
         "email": first + "." + suffix + "@example.com",
-        "group_ids": [(6, 0, groups)],
+        {groups_field!r}: [(6, 0, groups)],
     }})
     orders = env["sale.order"].create([
         {{
@@ -84,7 +84,9 @@ def salespeople(odoo: OdooInstance) -> Salespeople:
     command = odoo_command()
     if command is None or not odoo.shell_options:
         pytest.skip("needs the `odoo` fixture's own Odoo (odoo shell)")
-    script = SETUP.format(suffix=secrets.token_hex(3))
+    # A user's groups are `group_ids` on 19.0, `groups_id` on 18.0.
+    groups_field = "group_ids" if odoo.series >= 19 else "groups_id"
+    script = SETUP.format(suffix=secrets.token_hex(3), groups_field=groups_field)
     result = odoo_shell(command, list(odoo.shell_options), script)
     for line in result.stdout.splitlines():
         if line.startswith("IDENTITY="):
