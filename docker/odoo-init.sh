@@ -29,8 +29,16 @@ state=$(query "SELECT state FROM ir_module_module WHERE name = 'mcp_quotation'")
 first_install=
 if [ "$state" != "installed" ]; then
     echo "Installing mcp_quotation into database $ODOO_DB"
+    # Demo data: 19.0 loads it only with --with-demo; 18.0 loads it unless
+    # --without-demo, and has no --with-demo.
+    series=$("$odoo" --version)  # "Odoo Server 19.0"
+    series=${series##* }
     demo=()
-    [ "${ODOO_DEMO:-0}" = 1 ] && demo=(--with-demo)
+    if [ "${series%%.*}" -ge 19 ]; then
+        [ "${ODOO_DEMO:-0}" = 1 ] && demo=(--with-demo)
+    else
+        [ "${ODOO_DEMO:-0}" = 1 ] || demo=(--without-demo=all)
+    fi
     "$odoo" "${odoo_args[@]}" --no-http -i mcp_quotation "${demo[@]}" --stop-after-init \
         --log-level=warn
     first_install=1

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real S3 server and a real Odoo 19, both on loopback."""
+"""Shared fixtures: a real S3 server and a real Odoo (18.0 or 19.0) on loopback."""
 
 from __future__ import annotations
 
@@ -70,11 +70,12 @@ def s3_server() -> Iterator[S3Server]:
 
 @dataclass(frozen=True)
 class OdooInstance:
-    """A running Odoo 19 server with `mcp_quotation` installed."""
+    """A running Odoo server (18.0 or 19.0) with `mcp_quotation` installed."""
 
     url: str
     db: str
     api_key: str
+    series: int = 19  # Odoo's major version
     login: str = "admin"
     password: str = "admin"  # noqa: S105 - the throwaway test database's admin
     # How `odoo shell` reaches its database, for tests that prepare records.
@@ -88,6 +89,21 @@ def odoo_command() -> list[str] | None:
         return [configured]
     found = shutil.which("odoo")
     return [found] if found else None
+
+
+def odoo_series(command: list[str]) -> int:
+    """The major version of the Odoo that `command` runs: 18 or 19."""
+    version = subprocess.run(
+        [*command, "--version"], capture_output=True, text=True, check=True
+    ).stdout  # "Odoo Server 19.0"
+    return int(version.split()[-1].split(".")[0])
+
+
+def demo_data_options(series: int) -> list[str]:
+    """The option that loads demo data into a new database: 19.0 loads it only
+    with `--with-demo`; 18.0 loads it unless `--without-demo`, and has no
+    `--with-demo`."""
+    return ["--with-demo"] if series >= 19 else []
 
 
 def odoo_db_options() -> list[str]:
@@ -151,12 +167,12 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
-    """A real Odoo 19 on loopback: fresh database, demo data, `mcp_quotation`."""
+    """A real Odoo (18.0 or 19.0) on loopback: fresh database, demo data,
+    `mcp_quotation`."""
     command = odoo_command()
     if command is None:
-        pytest.skip(
-            "no Odoo 19 installation found (set ODOO_BIN or put `odoo` on PATH)"
-        )
+        pytest.skip("no Odoo installation found (set ODOO_BIN or put `odoo` on PATH)")
+    series = odoo_series(command)
     db = f"mcp_e2e_{secrets.token_hex(4)}"
     options = [
         f"--addons-path={ADDONS_PATH}",
@@ -166,7 +182,7 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
         f"--data-dir={tmp_path_factory.mktemp('odoo-data')}",
     ]
     init = subprocess.run(
-        [*command, *options, "-i", ODOO_MODULES, "--with-demo"]
+        [*command, *options, "-i", ODOO_MODULES, *demo_data_options(series)]
         + ["--stop-after-init", "--no-http"],
         capture_output=True,
         text=True,
@@ -195,7 +211,11 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
     try:
         wait_until_serving(url, process)
         yield OdooInstance(
-            url=url, db=db, api_key=api_key, shell_options=tuple(options)
+            url=url,
+            db=db,
+            api_key=api_key,
+            series=series,
+            shell_options=tuple(options),
         )
     finally:
         process.terminate()

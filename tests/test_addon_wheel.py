@@ -63,7 +63,7 @@ def test_the_wheel_is_named_versioned_and_filled_as_oca_addons_are(
     wheel: Path,
 ) -> None:
     """The wheel is odoo-addon-mcp_quotation at the manifest's version (plus
-    the commits since it changed), needs Odoo 19 and holds the addon's files
+    the commits since it changed), needs Odoo 19.0 and holds the addon's files
     under odoo/addons, the Apps page's images included."""
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())

@@ -1,4 +1,4 @@
-"""End-to-end: OAuth callers act as their own Odoo 19 users, so Odoo's record
+"""End-to-end: OAuth callers act as their own Odoo users, so Odoo's record
 rules decide what each sees, and what they create names them."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import httpx2
 import pytest
 from conftest import OdooInstance, odoo_command, odoo_shell
@@ -18,6 +17,7 @@ from fake_odoo import free_port, serve_app
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from oidc_provider import Provider, running_provider
+from test_e2e_quotations import call_odoo, odoo_client
 
 from bridge.app import create_app
 from bridge.config import Settings
@@ -44,7 +44,7 @@ for first in ("ann", "ben"):
         "name": first.title() + " " + suffix,
         "login": first + "." + suffix + "@example.com",
         "email": first + "." + suffix + "@example.com",
-        "group_ids": [(6, 0, groups)],
+        {groups_field!r}: [(6, 0, groups)],
     }})
     orders = env["sale.order"].create([
         {{
@@ -84,7 +84,9 @@ def salespeople(odoo: OdooInstance) -> Salespeople:
     command = odoo_command()
     if command is None or not odoo.shell_options:
         pytest.skip("needs the `odoo` fixture's own Odoo (odoo shell)")
-    script = SETUP.format(suffix=secrets.token_hex(3))
+    # A user's groups are `group_ids` on 19.0, `groups_id` on 18.0.
+    groups_field = "group_ids" if odoo.series >= 19 else "groups_id"
+    script = SETUP.format(suffix=secrets.token_hex(3), groups_field=groups_field)
     result = odoo_shell(command, list(odoo.shell_options), script)
     for line in result.stdout.splitlines():
         if line.startswith("IDENTITY="):
@@ -203,17 +205,12 @@ async def test_a_quotation_request_names_the_caller_as_its_creator(
             "idempotency_key": f"identity-{secrets.token_hex(6)}",
         },
     )
-    with httpx.Client(
-        base_url=odoo.url,
-        headers={"Authorization": f"bearer {odoo.api_key}", "X-Odoo-Database": odoo.db},
-        timeout=30,
-    ) as admin:
-        answer = admin.post(
-            "/json/2/quotation.request/search_read",
-            json={
-                "domain": [("tracking_id", "=", accepted["tracking_id"])],
-                "fields": ["create_uid"],
-            },
+    with odoo_client(odoo) as admin:
+        [request] = call_odoo(
+            admin,
+            "quotation.request",
+            "search_read",
+            domain=[("tracking_id", "=", accepted["tracking_id"])],
+            fields=["create_uid"],
         )
-    [request] = answer.json()
     assert request["create_uid"][0] == ann["id"]

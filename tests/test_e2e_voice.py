@@ -1,4 +1,4 @@
-"""End-to-end: a whole voice call against a real Odoo 19 and its demo data."""
+"""End-to-end: a whole voice call against a real Odoo (18.0 or 19.0), demo data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from conftest import OdooInstance
-from test_e2e_quotations import json2, odoo_client, wait_until_ended
+from test_e2e_quotations import call_odoo, odoo_client, wait_until_ended
 
 pytestmark = pytest.mark.odoo
 
@@ -80,7 +80,7 @@ def test_a_whole_call_from_spoken_product_to_transcript_and_mail(
     odoo: OdooInstance,
 ) -> None:
     with odoo_client(odoo) as client:
-        json2(
+        call_odoo(
             client,
             "ir.config_parameter",
             "set_param",
@@ -119,7 +119,7 @@ def test_a_whole_call_from_spoken_product_to_transcript_and_mail(
         assert opened.status_code == 200
 
         # 3. The call ends: ElevenLabs sends the signed transcript.
-        events = json2(client, "quotation.call.event", "search_count", domain=[])
+        events = call_odoo(client, "quotation.call.event", "search_count", domain=[])
         body = post_call_event()
         stale = httpx.post(
             f"{odoo.url}{POST_CALL}",
@@ -132,9 +132,8 @@ def test_a_whole_call_from_spoken_product_to_transcript_and_mail(
             headers=signed(body, "not-the-secret", int(time.time())),
         )
         assert (stale.status_code, forged.status_code) == (401, 401)
-        assert (
-            json2(client, "quotation.call.event", "search_count", domain=[]) == events
-        )
+        stored = call_odoo(client, "quotation.call.event", "search_count", domain=[])
+        assert stored == events
         accepted = httpx.post(
             f"{odoo.url}{POST_CALL}",
             content=body,
@@ -149,13 +148,13 @@ def test_a_whole_call_from_spoken_product_to_transcript_and_mail(
         )
         assert (replayed.status_code, replayed.json()["status"]) == (200, "duplicate")
         assert (
-            json2(client, "quotation.call.event", "search_count", domain=[])
+            call_odoo(client, "quotation.call.event", "search_count", domain=[])
             == events + 1
         )
 
         # 4. The cron puts the transcript on the opportunity, once.
         def transcript_notes() -> list[dict[str, Any]]:
-            return json2(
+            return call_odoo(
                 client,
                 "mail.message",
                 "search_read",
@@ -172,7 +171,7 @@ def test_a_whole_call_from_spoken_product_to_transcript_and_mail(
         assert len(note["attachment_ids"]) == 1
 
         # 5. The quotation went to the customer through Odoo's mail queue.
-        [order] = json2(
+        [order] = call_odoo(
             client,
             "sale.order",
             "search_read",
@@ -180,7 +179,7 @@ def test_a_whole_call_from_spoken_product_to_transcript_and_mail(
             fields=["state", "partner_id"],
         )
         assert order["state"] == "sent"
-        mails = json2(
+        mails = call_odoo(
             client,
             "mail.mail",
             "search_read",

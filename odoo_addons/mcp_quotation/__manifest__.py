@@ -1,7 +1,9 @@
 {
     "name": "MCP Quotation Requests",
     "summary": "Voice agents and LLM clients request quotations; a queue builds them",
-    "version": "19.0.1.1.0",
+    # No series: Odoo prefixes the one it runs (module.adapt_version), so this
+    # is 18.0.1.1.0 on 18.0 and 19.0.1.1.0 on 19.0, one tree for both.
+    "version": "1.1.0",
     "category": "Sales/CRM",
     "author": "mcp-odoo",
     "website": "https://github.com/mcp-odoo/mcp-odoo",

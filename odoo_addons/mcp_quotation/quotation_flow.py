@@ -229,7 +229,13 @@ class QuotationFlow:
                 [
                     ("user_id", "in", members.ids),
                     ("type", "=", "opportunity"),
-                    ("won_status", "=", "pending"),
+                    # Not won: 19.0's won_status "pending" for active leads,
+                    # spelled out because 18.0 has no won_status.
+                    "|",
+                    "|",
+                    ("probability", "!=", 100),
+                    ("stage_id", "=", False),
+                    ("stage_id.is_won", "=", False),
                 ],
                 ["user_id"],
                 ["__count"],

@@ -4,8 +4,6 @@ Checked before anything is stored, with the submitting company's rules; each
 problem is a ``{field, message}`` error, as ``lib.payload`` reports them.
 """
 
-from odoo.fields import Domain
-
 from .lib.lookup import clear_best, describe_candidates
 from .lib.payload import field_error
 
@@ -20,14 +18,12 @@ def resolve_lines(env, lines):
     else as the product lookup finds it.
     """
     Product = env["product.product"].sudo()
-    sellable = Domain("sale_ok", "=", True) & Domain(
-        "company_id", "in", [False, env.company.id]
-    )
+    sellable = [("sale_ok", "=", True), ("company_id", "in", [False, env.company.id])]
     resolved, errors = [], []
     for line in lines:
         prefix, ref = line["field_prefix"], line["product_ref"]
         if product_id := line["product_id"]:
-            product = Product.search(sellable & Domain("id", "=", product_id))
+            product = Product.search([*sellable, ("id", "=", product_id)])
             if not product:
                 errors.append(
                     field_error(
@@ -40,8 +36,8 @@ def resolve_lines(env, lines):
             continue  # parse_payload already reported the missing product
         else:
             product = Product.search(
-                sellable & Domain("default_code", "=ilike", ref), limit=2
-            ) or Product.search(sellable & Domain("name", "=ilike", ref), limit=2)
+                [*sellable, ("default_code", "=ilike", ref)], limit=2
+            ) or Product.search([*sellable, ("name", "=ilike", ref)], limit=2)
             if len(product) != 1:
                 # Not one exact match: the spoken-name matcher decides, when
                 # one of its hits clearly stands out.

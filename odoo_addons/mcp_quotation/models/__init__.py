@@ -12,5 +12,7 @@ from . import (
     quotation_request_submission,
     res_company,
     res_config_settings,
+    res_groups,
     sale_order,
+    series_backports,
 )

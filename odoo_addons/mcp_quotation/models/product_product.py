@@ -5,6 +5,7 @@ from odoo.tools import SQL, Query
 from odoo.tools.sql import escape_psql
 
 from ..lib.spoken import spoken_forms
+from ..series import PERCENT, Index
 
 _logger = logging.getLogger(__name__)
 
@@ -24,8 +25,8 @@ class ProductProduct(models.Model):
     _inherit = "product.product"
 
     # The template's name already has Odoo's trigram index (index="trigram").
-    _mcp_default_code_trigram_index = models.Index(_trigram_index("default_code"))
-    _mcp_barcode_trigram_index = models.Index(_trigram_index("barcode"))
+    _mcp_default_code_trigram_index = Index(_trigram_index("default_code"))
+    _mcp_barcode_trigram_index = Index(_trigram_index("barcode"))
 
     _mcp_warned_without_trigram = False
 
@@ -123,7 +124,7 @@ class ProductProduct(models.Model):
         for form, said in zip(forms, spoken, strict=True):
             candidates.append(
                 nearest(
-                    SQL("%s <%% %s", said, name),
+                    SQL("%s <%s %s", said, PERCENT, name),
                     SQL(
                         "word_similarity(%s, %s) DESC, similarity(%s, %s)",
                         said,
@@ -135,7 +136,7 @@ class ProductProduct(models.Model):
             )
             candidates.extend(
                 nearest(
-                    SQL("%s %% %s", column, form),
+                    SQL("%s %s %s", column, PERCENT, form),
                     SQL("similarity(%s, %s)", column, form),
                 )
                 for column in (SQL("product.default_code"), SQL("product.barcode"))
@@ -265,9 +266,19 @@ class ProductProduct(models.Model):
             "product_variant_combination",
             SQL("pvc.product_template_attribute_value_id = ptav.id"),
         )
-        _attribute_value, attribute_value = Value._fields[
-            "product_attribute_value_id"
-        ].join(Value, "ptav", values)
+        # Joined as the ORM joins a many2one it orders by, so that the order
+        # below reuses this join (19.0's Many2one.join; 18.0 has none).
+        attribute_value = values.make_alias("ptav", "product_attribute_value_id")
+        values.add_join(
+            "LEFT JOIN",
+            attribute_value,
+            "product_attribute_value",
+            SQL(
+                "%s = %s",
+                Value._field_to_sql("ptav", "product_attribute_value_id", values),
+                SQL.identifier(attribute_value, "id"),
+            ),
+        )
         values.add_where(SQL("pvc.product_product_id = %s", product))
         values.add_where(
             SQL(

@@ -8,7 +8,6 @@ from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import ConcurrencyError
 
 from ..contract import FINAL_STATES, translated
 from ..exceptions import InvalidSignature
@@ -20,6 +19,7 @@ from ..lib.elevenlabs import (
     transcript_lines,
 )
 from ..lib.settings import param_key
+from ..series import ConcurrencyError, Constraint, Index
 
 _logger = logging.getLogger(__name__)
 
@@ -64,11 +64,11 @@ class QuotationCallEvent(models.Model):
     error = fields.Text(readonly=True)
 
     # Replaying an event (the sender retries) must not attach it twice.
-    _event_unique = models.Constraint(
+    _event_unique = Constraint(
         "UNIQUE(event_type, conversation_id)",
         "This conversation's event was already received.",
     )
-    _state_id_index = models.Index("(state, id)")
+    _state_id_index = Index("(state, id)")
 
     # ------------------------------------------------------------------
     # Receiving (the webhook's one entry point)

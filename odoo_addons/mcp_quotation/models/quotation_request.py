@@ -17,6 +17,7 @@ from ..contract import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED, STATES
 from ..lib.display import human_duration, pretty_json
 from ..lib.payload import EMAIL_RE, normalize_email
 from ..quotation_flow import STEPS
+from ..series import Constraint, Index
 from ..xml_ids import request_sequence
 
 STATE_SELECTION = [
@@ -183,18 +184,18 @@ class QuotationRequest(models.Model):
     steps = fields.Json(string="Step Results", readonly=True, copy=False)
     steps_html = fields.Html(string="Steps", compute="_compute_steps_html")
 
-    _tracking_id_unique = models.Constraint(
+    _tracking_id_unique = Constraint(
         "UNIQUE(tracking_id)", "A tracking id identifies one request only."
     )
     # A key is the caller's own: another API key's user reusing it gets a
     # request of its own, never the first caller's tracking id.
-    _idempotency_key_unique = models.Constraint(
+    _idempotency_key_unique = Constraint(
         "UNIQUE(create_uid, idempotency_key)",
         "This idempotency key was already used.",
     )
     # The queue's look-ups: a state's requests in id order, for the cron and
     # for the wait estimate of every acknowledgement.
-    _state_id_index = models.Index("(state, id)")
+    _state_id_index = Index("(state, id)")
 
     # The UI creates requests without _submit_request(); these hold for both.
     @api.constrains("email")

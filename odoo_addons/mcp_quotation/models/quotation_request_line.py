@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import formatLang
 
+from ..series import Constraint
+
 
 class QuotationRequestLine(models.Model):
     _name = "quotation.request.line"
@@ -39,7 +41,7 @@ class QuotationRequestLine(models.Model):
     )
     price_display = fields.Char(string="Unit Price", compute="_compute_price_display")
 
-    _quantity_positive = models.Constraint(
+    _quantity_positive = Constraint(
         "CHECK(quantity > 0)", "The quantity must be above zero."
     )
 

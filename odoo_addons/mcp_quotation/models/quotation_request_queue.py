@@ -16,7 +16,6 @@ from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.fields import Domain
 
 from ..contract import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED
 from ..exceptions import QuotationFailure, RetryableError
@@ -267,10 +266,12 @@ class QuotationRequestQueue(models.Model):
     @api.model
     def _due_domain(self):
         """The queued requests whose (next) attempt is due."""
-        return Domain("state", "=", QUEUED) & (
-            Domain("next_attempt_at", "=", False)
-            | Domain("next_attempt_at", "<=", fields.Datetime.now())
-        )
+        return [
+            ("state", "=", QUEUED),
+            "|",
+            ("next_attempt_at", "=", False),
+            ("next_attempt_at", "<=", fields.Datetime.now()),
+        ]
 
     @api.model
     def _process_due(self):

@@ -8,7 +8,7 @@ not also reachable through Odoo's JSON-2 API with fewer checks than the route.
 from psycopg2 import errors as pg_errors
 
 from odoo import api, models
-from odoo.exceptions import AccessError, ConcurrencyError
+from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tools import SQL
 
@@ -17,6 +17,7 @@ from ..exceptions import QuotationValidationError
 from ..lib.payload import parse_payload, strip_secrets
 from ..lib.wait_estimate import ESTIMATE_SAMPLE, describe_wait, estimated_seconds
 from ..quotation_flow import STEPS
+from ..series import ConcurrencyError
 from ..submission_references import resolve_lines, sales_assignment_errors
 
 # The states a request waits in: the wait estimate counts those ahead.

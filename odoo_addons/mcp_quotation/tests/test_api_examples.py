@@ -43,7 +43,7 @@ class TestApiExamples(ApiCase):
         if "body" in sent:
             headers.setdefault("Content-Type", "application/json")
             data = json.dumps(sent["body"])
-        response = self.url_open(
+        response = self.open_url(
             sent["path"], data=data, headers=headers, method=sent["method"]
         )
         expected = example["response"]

@@ -1,11 +1,12 @@
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError, ConcurrencyError
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..exceptions import QuotationValidationError
+from ..series import ConcurrencyError
 from .common import QuotationCase
 
 

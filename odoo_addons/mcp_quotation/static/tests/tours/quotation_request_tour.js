@@ -17,6 +17,12 @@ registry.category("web_tour.tours").add("mcp_quotation_retry_failed_request", {
                 ".o_form_view .alert-danger:contains('Product Robot BELLA belongs to Other Robots; pick a product sold by')",
         },
         {
+            // The chatter loads after the form: on 18.0 its arrival re-renders
+            // the form and puts back the product being typed in the line.
+            content: "The chatter has loaded",
+            trigger: ".o-mail-Message",
+        },
+        {
             content: "Correct the customer",
             trigger: ".o_field_widget[name=partner_name] input",
             run: "edit Tour Robotics Corrected",
