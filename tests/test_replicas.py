@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import httpx2
 import pytest
@@ -34,6 +35,10 @@ from mcp import Client
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult
+
+from bridge.audit import AuditLog
+from bridge.config import AuditSettings
+from bridge.identity import Caller
 
 TOKENS = {"modern": "replica-modern-0123456789", "legacy": "replica-legacy-0123456789"}
 TOKENS |= {"sse": "replica-sse-0123456789", "flood": "replica-flood-0123456789"}
@@ -341,3 +346,45 @@ def test_the_rate_limit_is_per_replica_so_a_client_gets_it_once_per_replica(
     assert len(refused) == 4
     assert all(r.json()["error"] == "rate_limited" for r in refused)
     assert all(int(r.headers["Retry-After"]) > 0 for r in refused)
+
+
+@pytest.mark.anyio
+async def test_replicas_sharing_one_spool_ship_each_document_to_s3_once(
+    tmp_path: Path, s3_server: Any
+) -> None:
+    """Two replicas' audit logs on one spool folder (compose's shared volume)
+    and one bucket: every document arrives once, none is left behind."""
+    bucket = s3_server.make_bucket()
+    settings = AuditSettings(
+        spool_directory=tmp_path / "spool",
+        retry_seconds=0.1,
+        s3={
+            "bucket": bucket,
+            "endpoint_url": s3_server.endpoint_url,
+            "access_key_id": s3_server.access_key_id,
+            "secret_access_key": s3_server.secret_access_key,
+        },
+    )
+    logs = [AuditLog(settings), AuditLog(settings)]
+
+    async def calls(audit: AuditLog, replica: str) -> None:
+        async with audit.running():
+            for n in range(20):
+                who = Caller(client="n8n", request_id=f"{replica}-{n}")
+                async with audit.track(
+                    kind="rest", name="GET /ready", instance=None, arguments={}, who=who
+                ):
+                    await anyio.sleep(0.01)
+
+    async with anyio.create_task_group() as tg:
+        for audit, replica in zip(logs, REPLICAS, strict=True):
+            tg.start_soon(calls, audit, replica)
+
+    s3 = s3_server.client()
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    request_ids = sorted(
+        json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["request_id"]
+        for key in keys
+    )
+    assert request_ids == sorted(f"{r}-{n}" for r in REPLICAS for n in range(20))
+    assert logs[0].spooled() == []
