@@ -309,13 +309,17 @@ async def test_legacy_sse_clients_stay_on_the_replica_holding_their_stream(
                     )
                 ),
             )
-            async with Client(transport, mode="legacy") as client:
-                answers = []
-                for query in ("PUDU-KB", "Chair"):
-                    # Another client's request moves the round robin on.
-                    await other.get(f"{cluster.url}/metrics")
-                    found = await client.call_tool("search_products", {"query": query})
-                    answers.append(structured(found))
+            # A message sent to the wrong replica is never answered: wait 60 s.
+            with anyio.fail_after(60):
+                async with Client(transport, mode="legacy") as client:
+                    answers = []
+                    for query in ("PUDU-KB", "Chair"):
+                        # Another client's request moves the round robin on.
+                        await other.get(f"{cluster.url}/metrics")
+                        found = await client.call_tool(
+                            "search_products", {"query": query}
+                        )
+                        answers.append(structured(found))
 
     assert answers[0]["items"][0]["name"] == "Robot PUDU KettyBot"
     assert [p["name"] for p in answers[1]["items"]] == ["Office Chair"]
