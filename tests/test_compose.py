@@ -132,7 +132,7 @@ def test_the_pin_check_reads_every_image_of_the_stack():
     repositories = {
         image.rpartition(":")[0] for image in stack_images().values() if image
     }
-    assert repositories == {"postgres", "odoo", "python", "dxflrs/garage"}
+    assert repositories == {"postgres", "odoo", "python", "dxflrs/garage", "haproxy"}
 
 
 @pytest.mark.parametrize(
