@@ -314,7 +314,9 @@ def test_openapi_documents_the_quotation_routes(bridge_url: str) -> None:
     validate_openapi(spec)
     post = spec["paths"]["/api/quotation/async"]["post"]
     schema = post["requestBody"]["content"]["application/json"]["schema"]
-    assert {"partner_name", "email"} <= set(schema["required"])
+    assert schema == {"$ref": "#/components/schemas/QuotationRequest"}
+    flat = spec["components"]["schemas"]["QuotationRequestFlat"]
+    assert {"partner_name", "email"} <= set(flat["required"])
     assert "202" in post["responses"] and "422" in post["responses"]
     status = spec["paths"]["/api/quotation/status/{tracking_id}"]["get"]
     assert status["parameters"][0]["name"] == "tracking_id"

@@ -16,6 +16,8 @@ QUOTATIONS_PATH = "/mcp_quotation/v1/quotations"
 PRODUCTS_PATH = "/mcp_quotation/v1/products"
 LEGACY_SUBMIT_PATH = "/api/quotation/async"
 LEGACY_STATUS_PATH = "/api/quotation/status"
+# The API's OpenAPI 3.1 document (lib/openapi.py), served without a key.
+OPENAPI_PATH = "/mcp_quotation/v1/openapi.json"
 # Every path under these answers errors in the API's shape, unknown ones too.
 API_PREFIXES = ("/mcp_quotation/v1", "/api/quotation")
 

@@ -47,6 +47,8 @@ contract = importlib.import_module(f"{_load_addon_package()}.contract")
 ADDON_LIB_PACKAGE = f"{ADDON_PACKAGE}.lib"
 payload_rules = importlib.import_module(f"{ADDON_LIB_PACKAGE}.payload")
 lookup_rules = importlib.import_module(f"{ADDON_LIB_PACKAGE}.lookup")
+# The addon's OpenAPI document, built from the same contract and rules.
+openapi = importlib.import_module(f"{ADDON_LIB_PACKAGE}.openapi")
 # pg_trgm's threshold, as the addon sets it.
 MIN_SIMILARITY = 0.3
 PROGRESS = {
@@ -135,12 +137,22 @@ class AddonRoutes:
         submit = _OneMethod("POST", self.create_quotation)
         status = _OneMethod("GET", self.quotation_status)
         return [
+            Route(contract.OPENAPI_PATH, _OneMethod("GET", self.openapi_document)),
             Route(contract.PRODUCTS_PATH, _OneMethod("GET", self.lookup_products)),
             Route(contract.QUOTATIONS_PATH, submit),
             Route(contract.LEGACY_SUBMIT_PATH, submit),
             Route(contract.QUOTATIONS_PATH + "/{tracking_id}", status),
             Route(contract.LEGACY_STATUS_PATH + "/{tracking_id}", status),
         ]
+
+    async def openapi_document(self, request: Request) -> Response:
+        """The addon's OpenAPI document, as the addon serves it."""
+        body, etag = openapi.published_document()
+        return Response(
+            body,
+            media_type="application/json",
+            headers={"Cache-Control": "public, max-age=3600", "ETag": f'"{etag}"'},
+        )
 
     def settle(self, tracking_id: str, state: str) -> None:
         """Bring a request to `state` (queued, completed, failed) for a test."""

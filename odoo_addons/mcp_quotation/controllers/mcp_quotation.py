@@ -15,9 +15,11 @@ from ..contract import (
     LEGACY_STATUS_PATH,
     LEGACY_SUBMIT_PATH,
     MAX_BODY_BYTES,
+    OPENAPI_PATH,
     QUOTATIONS_PATH,
     body_too_large_message,
 )
+from ..lib.openapi import published_document
 
 
 def require_method(method):
@@ -84,3 +86,25 @@ class McpQuotationController(http.Controller):
         # Found with the caller's rights; the linked order, opportunity and
         # customer are part of the answer even where the caller can't open them.
         return request.make_json_response(quotation_request.sudo()._status_document())
+
+    @http.route(
+        OPENAPI_PATH,
+        type="http",
+        auth="public",
+        csrf=False,
+        readonly=True,
+        save_session=False,
+    )
+    def openapi_document(self):
+        """The API's OpenAPI 3.1 document; cacheable, revalidated by its ETag."""
+        require_method("GET")
+        body, etag = published_document()
+        response = request.make_response(
+            body,
+            headers=[
+                ("Content-Type", "application/json"),
+                ("Cache-Control", "public, max-age=3600"),
+            ],
+        )
+        response.set_etag(etag)
+        return response.make_conditional(request.httprequest)
