@@ -105,7 +105,9 @@ async def _proxy(
                 answer.body.get("message") if isinstance(answer.body, dict) else None
             )
             rec.fail(str(message or answer.body), answer.status_code)
-    return JSONResponse(answer.body, status_code=answer.status_code)
+    # The addon's own headers that tell the caller what next pass on too.
+    headers = {"Retry-After": answer.retry_after} if answer.retry_after else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
 def _arguments(body: bytes) -> Any:

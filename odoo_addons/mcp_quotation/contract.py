@@ -84,6 +84,7 @@ ERROR_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    429: "rate_limited",
     500: "internal_error",
 }
 UNAUTHORIZED_MESSAGE = "A valid Odoo API key is required: Authorization: Bearer <key>."
@@ -92,6 +93,17 @@ INTERNAL_ERROR_MESSAGE = "Internal error; nothing was stored."
 BAD_JSON_MESSAGE = "The body is not valid JSON."
 VALIDATION_MESSAGE = "The quotation request is invalid; nothing was stored."
 LOOKUP_INVALID_MESSAGE = "The product lookup is invalid."
+# Flood control (429, with Retry-After): a caller that loops must not fill the
+# queue and the sales pipeline. Replays of an idempotency key are not counted.
+RATE_LIMIT_MESSAGE = (
+    "This API key's user submitted {limit} quotation requests in the last "
+    "minute, its limit; nothing was stored."
+)
+QUEUE_FULL_MESSAGE = (
+    "{depth} quotation requests are waiting, the queue's limit; nothing was stored."
+)
+# How long a caller refused because the queue is full should wait.
+QUEUE_FULL_RETRY_SECONDS = 30
 
 
 def body_too_large_message(limit=MAX_BODY_BYTES):

@@ -10,8 +10,10 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import json
+import math
 import re
 import sys
+import time
 import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
@@ -128,6 +130,8 @@ class AddonRoutes:
     quotations: dict[str, Quotation]
     idempotency: dict[tuple[int, str], str]
     polls_to_complete: int
+    rate_limit_per_minute: int
+    submitted: dict[int, list[float]]
     url: str
     _user: Callable[[Request], int | None]
     _record_request: Callable[[Request, Any], None]
@@ -273,16 +277,19 @@ class AddonRoutes:
         parsed, errors = self._parse(
             payload, idempotency_key=request.headers.get("idempotency-key")
         )
-        if parsed is None or errors:
-            return addon_error(
-                422,
-                contract.VALIDATION_MESSAGE,
-                errors=errors,
-            )
-        # As in the addon, a key is scoped to the API key's user.
+        if parsed is None:
+            return addon_error(422, contract.VALIDATION_MESSAGE, errors=errors)
+        # As in the addon, a key is scoped to the API key's user, and a replay
+        # is answered before the flood control counts.
         key = (uid, parsed["idempotency_key"]) if parsed["idempotency_key"] else None
         if key and key in self.idempotency:
             return JSONResponse(self._accepted(self.quotations[self.idempotency[key]]))
+        limited = self._over_rate(uid)
+        if limited is not None:
+            return limited
+        if errors:
+            return addon_error(422, contract.VALIDATION_MESSAGE, errors=errors)
+        self.submitted.setdefault(uid, []).append(time.monotonic())
         quotation = Quotation(
             tracking_id=f"quot_{uuid.uuid4().hex[:16]}",
             name=f"QR/2026/{len(self.quotations) + 1:05d}",
@@ -293,6 +300,19 @@ class AddonRoutes:
         if key:
             self.idempotency[key] = quotation.tracking_id
         return JSONResponse(self._accepted(quotation), status_code=202)
+
+    def _over_rate(self, uid: int) -> Response | None:
+        """The addon's 429 when `uid` submitted its rate in the last minute."""
+        limit = self.rate_limit_per_minute
+        now = time.monotonic()
+        recent = [t for t in self.submitted.get(uid, []) if now - t < 60]
+        if not limit or len(recent) < limit:
+            return None
+        return addon_error(
+            429,
+            contract.RATE_LIMIT_MESSAGE.format(limit=limit),
+            headers={"Retry-After": str(max(1, math.ceil(60 - (now - recent[0]))))},
+        )
 
     def _state(self, quotation: Quotation) -> str:
         if quotation.settled:

@@ -46,7 +46,7 @@ from .payload import EMAIL_RE
 
 # The statuses each kind of route may answer with besides its success.
 AUTH_ERRORS = (401, 403)
-SUBMIT_ERRORS = (400, *AUTH_ERRORS, 413, 422)
+SUBMIT_ERRORS = (400, *AUTH_ERRORS, 413, 422, 429)
 STATUS_ERRORS = (*AUTH_ERRORS, 404)
 LOOKUP_ERRORS = (*AUTH_ERRORS, 422)
 # Numbers may come as strings (speech-to-text agents send them so); the

@@ -10,6 +10,9 @@ DEFAULTS = {
     "max_attempts": 3,
     "retry_delay_seconds": 30,
     "s3_prefix": "mcp-odoo-logs",
+    # Flood control: 0 turns a limit off.
+    "rate_limit_per_minute": 60,
+    "max_queue_depth": 1000,
 }
 
 

@@ -2,6 +2,7 @@ from . import (
     test_api_examples,
     test_audit,
     test_elevenlabs_tools,
+    test_flood_control,
     test_openapi,
     test_payload,
     test_post_call,
