@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException
@@ -78,7 +79,9 @@ async def _proxy(
     request: Request, *, body: bytes | None = None, arguments: Any = None
 ) -> JSONResponse:
     """Forward the request to the addon's route of the same path, and audit it."""
-    method, path = request.method, request.url.path
+    # Encoded again: a path parameter may hold any character (%1E, «), and
+    # the client refuses to send an unencoded one.
+    method, path = request.method, quote(request.url.path, safe="/")
     if request.url.query:
         path = f"{path}?{request.url.query}"
     # The route's template, not the path: one audit name per route.

@@ -12,7 +12,7 @@ import httpx
 import jsonschema
 import pytest
 from fake_odoo import FakeOdoo
-from fake_odoo.addon import ADDON_DIR, contract, openapi, payload_rules
+from fake_odoo.addon import ADDON_DIR, contract, lookup_rules, openapi, payload_rules
 from openapi_spec_validator import validate as validate_openapi
 
 from bridge.api import ADDON_OPENAPI
@@ -204,3 +204,12 @@ def test_the_fake_odoo_serves_the_addons_document_cacheably(
     assert answer.json() == DOCUMENT
     assert answer.headers["cache-control"] == "public, max-age=3600"
     assert answer.headers["etag"]
+
+
+def test_a_nul_character_is_a_field_error_not_a_database_error() -> None:
+    """PostgreSQL's text cannot hold NUL: the rules refuse it (found by fuzzing)."""
+    body = {"partner_name": "Acme\x00", "email": "j@a.example", "product_ref": "a\x00"}
+    _, errors = payload_rules.parse_payload(body)
+    assert {e["field"] for e in errors} == {"partner_name", "product_ref"}
+    _, errors = lookup_rules.parse_lookup({"q": "desk\x00"})
+    assert [e["field"] for e in errors] == ["q"]

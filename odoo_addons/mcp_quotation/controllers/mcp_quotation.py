@@ -78,9 +78,10 @@ class McpQuotationController(http.Controller):
     def quotation_request_status(self, tracking_id):
         """The request's status document."""
         require_method("GET")
-        quotation_request = request.env["quotation.request"].search(
-            [("tracking_id", "=", tracking_id)], limit=1
-        )
+        # PostgreSQL's text cannot hold NUL: no request has such an id.
+        quotation_request = "\x00" not in tracking_id and request.env[
+            "quotation.request"
+        ].search([("tracking_id", "=", tracking_id)], limit=1)
         if not quotation_request:
             raise NotFound(f"No quotation request with tracking id {tracking_id!r}.")
         # Found with the caller's rights; the linked order, opportunity and
