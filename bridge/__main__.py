@@ -29,8 +29,9 @@ async def run_stdio(settings: Settings) -> None:
     from bridge.mcp_server import build_server
     from bridge.service import OdooService
 
-    service = OdooService(settings)
     audit = AuditLog(settings.audit, secrets=settings.secrets())
+    audit.check_writable()
+    service = OdooService(settings)
     mcp = build_server(service, audit, default_client="stdio")
     _built()
     async with audit.running(), service:

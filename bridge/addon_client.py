@@ -60,7 +60,7 @@ class AddonClient:
         body = json.dumps(params.body()).encode()
         answer = await client.route("POST", QUOTATIONS_PATH, body=body, headers=headers)
         if answer.status_code not in (200, 202):
-            raise QuotationRejected(answer.status_code, answer.body)
+            raise QuotationRejected(answer.status_code, answer.body, answer.retry_after)
         return QuotationAccepted.model_validate(answer.body)
 
     async def status(

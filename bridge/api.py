@@ -12,7 +12,9 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException
@@ -24,7 +26,6 @@ import bridge
 from bridge.addon_contract import (
     LEGACY_STATUS_PATH,
     LEGACY_SUBMIT_PATH,
-    LOOKUP_MAX_LIMIT,
     MAX_BODY_BYTES,
     PRODUCTS_PATH,
     QUOTATIONS_PATH,
@@ -40,7 +41,6 @@ from bridge.errors import (
 )
 from bridge.instances import QUOTATION_READS, READS, WRITES, Use
 from bridge.metrics import Metrics
-from bridge.params import QuotationBody
 from bridge.service import OdooService
 
 
@@ -79,7 +79,9 @@ async def _proxy(
     request: Request, *, body: bytes | None = None, arguments: Any = None
 ) -> JSONResponse:
     """Forward the request to the addon's route of the same path, and audit it."""
-    method, path = request.method, request.url.path
+    # Encoded again: a path parameter may hold any character (%1E, «), and
+    # the client refuses to send an unencoded one.
+    method, path = request.method, quote(request.url.path, safe="/")
     if request.url.query:
         path = f"{path}?{request.url.query}"
     # The route's template, not the path: one audit name per route.
@@ -106,7 +108,9 @@ async def _proxy(
                 answer.body.get("message") if isinstance(answer.body, dict) else None
             )
             rec.fail(str(message or answer.body), answer.status_code)
-    return JSONResponse(answer.body, status_code=answer.status_code)
+    # The addon's own headers that tell the caller what next pass on too.
+    headers = {"Retry-After": answer.retry_after} if answer.retry_after else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
 def _arguments(body: bytes) -> Any:
@@ -187,49 +191,65 @@ class Endpoint:
         return f"{self.handler.__name__}:{self.path}"
 
 
-# The submission routes' OpenAPI: the body they forward, the answers they pass on.
-SUBMIT_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": QuotationBody.model_json_schema()}},
+# The addon's own OpenAPI document (odoo_addons/mcp_quotation/lib/openapi.py),
+# copied: the bridge cannot import the addon. tests/test_addon_openapi.py holds
+# the copy equal to what the addon builds.
+ADDON_OPENAPI: dict[str, Any] = json.loads(
+    resources.files(bridge).joinpath("addon_openapi.json").read_text()
+)
+# A proxied route's refusals are the addon's, or the bridge's own before it
+# forwards (gateway, limits) or when Odoo does not answer.
+BRIDGE_REFUSALS = {
+    "401": "No valid bearer token for the bridge.",
+    "413": f"The body is over {MAX_BODY_BYTES} bytes; refused before forwarding.",
+    "429": "Too many requests from this client; see Retry-After.",
+    "502": "Odoo answered something that is not its API.",
+    "503": "Odoo is unreachable; see Retry-After.",
+}
+BRIDGE_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "The bridge's own refusal, in the addon's error shape.",
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
     },
-    "responses": {
-        "202": {"description": "Queued: tracking_id, status, status_url."},
-        "200": {"description": "Idempotency key replayed: the same tracking_id."},
-        "413": {"description": f"The body is over {MAX_BODY_BYTES} bytes."},
-        "422": {
-            "description": "Invalid or unknown fields: {error, message, errors[]}."
-        },
-    },
+    "required": ["error", "message"],
 }
 
-PRODUCTS_OPENAPI: dict[str, Any] = {
-    "parameters": [
-        {
-            "name": "q",
-            "in": "query",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": "The product as the caller says it.",
-        },
-        {
-            "name": "limit",
-            "in": "query",
-            "required": False,
-            "schema": {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": LOOKUP_MAX_LIMIT,
-                "default": 5,
-            },
-        },
-    ]
-}
+
+def _proxied(path: str, method: str) -> dict[str, Any]:
+    """The addon's operation for the same path: parameters, body and answers,
+    with the bridge's own refusals added."""
+    addon = ADDON_OPENAPI["paths"][path][method.lower()]
+    responses = dict(addon["responses"])
+    bridge_error = {"$ref": "#/components/schemas/BridgeError"}
+    for status, description in BRIDGE_REFUSALS.items():
+        answers = [bridge_error]
+        if status in responses:
+            answers.insert(
+                0, responses[status]["content"]["application/json"]["schema"]
+            )
+            description = f"{responses[status]['description']} Or: {description}"
+        responses[status] = {
+            "description": description,
+            "content": {"application/json": {"schema": {"anyOf": answers}}},
+        }
+    return {
+        key: value
+        for key, value in {**addon, "responses": responses}.items()
+        if key in ("parameters", "requestBody", "responses")
+    }
 
 
 def _submission(path: str) -> Endpoint:
     return Endpoint(
-        "POST", path, create_quotation, "quotations", 202, SUBMIT_OPENAPI, WRITES
+        "POST",
+        path,
+        create_quotation,
+        "quotations",
+        202,
+        _proxied(path, "POST"),
+        WRITES,
     )
 
 
@@ -239,6 +259,7 @@ def _status(path: str) -> Endpoint:
         f"{path}/{{tracking_id}}",
         quotation_status,
         "quotations",
+        openapi=_proxied(f"{path}/{{tracking_id}}", "GET"),
         use=QUOTATION_READS,
     )
 
@@ -254,7 +275,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         PRODUCTS_PATH,
         lookup_products,
         "quotations",
-        openapi=PRODUCTS_OPENAPI,
+        openapi=_proxied(PRODUCTS_PATH, "GET"),
         use=QUOTATION_READS,
     ),
     _submission(LEGACY_SUBMIT_PATH),
@@ -275,11 +296,13 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         "operationId": f"{endpoint.handler.__name__}_{slug}_{endpoint.method.lower()}",
         "responses": {str(endpoint.status): {"description": "Success."}},
     }
+    declared = endpoint.openapi.get("parameters", [])
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in _PATH_PARAMETER.findall(endpoint.path)
+        if name not in {p["name"] for p in declared}
     ]
-    parameters += endpoint.openapi.get("parameters", [])
+    parameters += declared
     if parameters:
         operation["parameters"] = parameters
     for key, value in endpoint.openapi.items():
@@ -305,6 +328,12 @@ def openapi_document() -> dict[str, Any]:
             "description": "MCP server and REST proxy in front of Odoo.",
         },
         "paths": paths,
+        "components": {
+            "schemas": {
+                **ADDON_OPENAPI["components"]["schemas"],
+                "BridgeError": BRIDGE_ERROR_SCHEMA,
+            }
+        },
     }
 
 

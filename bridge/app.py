@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     audit = AuditLog(
         settings.audit, secrets=settings.secrets(), observe=metrics.observe_call
     )
+    audit.check_writable()
     mcp = build_server(service, audit, default_client="http")
     oauth: OidcTokenVerifier | None = None
     if settings.oauth is not None:

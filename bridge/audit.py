@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import tempfile
 import threading
 import time
 import uuid
@@ -26,7 +27,7 @@ from typing import Any
 import anyio
 
 from bridge.addon_contract import SECRET_KEY_PATTERN
-from bridge.config import AuditSettings, S3Settings
+from bridge.config import ENV_PREFIX, AuditSettings, ConfigError, S3Settings
 from bridge.identity import Caller, caller
 
 logger = logging.getLogger(__name__)
@@ -167,6 +168,31 @@ class AuditLog:
         }
 
     # -- storing ------------------------------------------------------------
+
+    def check_writable(self) -> None:
+        """Create the folder documents are written to, prove it writable and say
+        where it is; ConfigError naming the setting otherwise.
+
+        Called before the bridge serves: a call must never be answered while
+        its audit document has nowhere to go.
+        """
+        s3 = self.settings.s3
+        setting = "spool_directory" if s3 else "directory"
+        root: Path = getattr(self.settings, setting)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=root, prefix=".write-check-"):
+                pass
+        except OSError as exc:
+            raise ConfigError(
+                f"the audit folder {root} cannot be written ({exc.strerror}): set "
+                f"{ENV_PREFIX}AUDIT__{setting.upper()} to a writable folder"
+            ) from exc
+        where = root.resolve()
+        if s3:
+            logger.info("audit documents go to S3 bucket %s via %s", s3.bucket, where)
+        else:
+            logger.info("audit documents go to %s", where)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[AuditLog]:

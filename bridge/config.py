@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
@@ -102,11 +103,24 @@ class S3Settings(BaseModel):
     secret_access_key: SecretStr | None = None
 
 
+def state_directory() -> Path:
+    """The bridge's per-user state folder: `$XDG_STATE_HOME/mcp-odoo`, else
+    `~/.local/state/mcp-odoo` (the XDG Base Directory specification)."""
+    # MCP clients start stdio servers in a working directory of their own
+    # choosing (often / or the home folder): a default relative to it would
+    # scatter the audit log. The specification ignores a relative value.
+    configured = os.environ.get("XDG_STATE_HOME", "")
+    base = Path(configured) if os.path.isabs(configured) else None
+    return (base or Path.home() / ".local" / "state") / "mcp-odoo"
+
+
 class AuditSettings(BaseModel):
     """The audit log: S3 when configured, else a local folder."""
 
-    directory: Path = Path("var/audit")
-    spool_directory: Path = Path("var/audit-spool")
+    directory: Path = Field(default_factory=lambda: state_directory() / "audit")
+    spool_directory: Path = Field(
+        default_factory=lambda: state_directory() / "audit-spool"
+    )
     s3: S3Settings | None = None
     retry_seconds: float = Field(default=5.0, gt=0)
 

@@ -17,7 +17,6 @@ from bridge.addon_contract import ERROR_CODES
 # The addon's codes, and the bridge's own for the statuses only it answers.
 HTTP_ERROR_CODES = {
     **ERROR_CODES,
-    429: "rate_limited",
     502: "bad_gateway",
 }
 
@@ -65,7 +64,9 @@ class Refused(BridgeError):
 
 
 class RateLimited(BridgeError):
-    """Too many requests from one client; `retry_after` seconds to wait."""
+    """Too many requests from one client to the bridge (its own limit,
+    `http.rate_limit_per_minute`); `retry_after` seconds to wait. The addon's
+    own 429 reaches callers as a QuotationRejected."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__("Too many requests; retry later.")
@@ -73,11 +74,15 @@ class RateLimited(BridgeError):
 
 
 class QuotationRejected(BridgeError):
-    """The addon refused a quotation request (validation, auth, not found)."""
+    """The addon refused a quotation request (validation, auth, not found, its
+    flood control: 429 with `retry_after` seconds)."""
 
-    def __init__(self, status_code: int, body: Any) -> None:
+    def __init__(
+        self, status_code: int, body: Any, retry_after: str | None = None
+    ) -> None:
         self.status_code = status_code
         self.body = body
+        self.retry_after = retry_after
         message = body.get("message") if isinstance(body, dict) else None
         details = [
             f"{e.get('field')}: {e.get('message')}"
@@ -87,6 +92,8 @@ class QuotationRejected(BridgeError):
         text = f"Quotation request refused (HTTP {status_code}): {message or body}"
         if details:
             text += " [" + "; ".join(details) + "]"
+        if retry_after:
+            text += f" Retry after {retry_after} seconds."
         super().__init__(text)
 
 
@@ -196,6 +203,8 @@ def error_response(exc: BridgeError | OdooError) -> JSONResponse:
         headers["Retry-After"] = "5"
     elif isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
+    elif isinstance(exc, QuotationRejected) and exc.retry_after:
+        headers["Retry-After"] = exc.retry_after
     elif isinstance(exc, Refused) and exc.challenge:
         headers["WWW-Authenticate"] = exc.challenge
     return json_error(status, code, str(exc), headers=headers or None)

@@ -97,9 +97,14 @@ class OdooClient(Protocol):
 class AddonResponse:
     """A response from one of the addon's HTTP routes, passed through as is."""
 
-    def __init__(self, status_code: int, body: Any) -> None:
+    def __init__(
+        self, status_code: int, body: Any, retry_after: str | None = None
+    ) -> None:
         self.status_code = status_code
         self.body = body
+        # When to try again, for a refusal that says (429: the addon's flood
+        # control; 503).
+        self.retry_after = retry_after
 
 
 def _missing_model(instance: str, model: str) -> OdooUnknownModel:
@@ -166,7 +171,9 @@ class _AddonRoutes:
             ) from None
         answer = _json_or_none(response)
         if answer is not None:
-            return AddonResponse(response.status_code, answer)
+            return AddonResponse(
+                response.status_code, answer, response.headers.get("retry-after")
+            )
         # Not the addon speaking: every path under its prefixes answers JSON.
         if response.status_code == 404:
             raise AddonNotInstalled(self.name, self.addon_missing_alternative)

@@ -255,39 +255,6 @@ class GetQuotationStatus(OnInstance):
     )
 
 
-class QuotationBody(BaseModel):
-    """The addon's quotation payload (documented here, forwarded unchanged): the
-    addon answers 422 for a key it does not know."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    partner_name: str = Field(description="Customer company (required).")
-    email: str = Field(description="Contact email (required).")
-    contact_name: str | None = None
-    phone: str | None = None
-    lead_name: str | None = None
-    notes: str | None = None
-    user_id: int | None = Field(default=None, description="Salesperson; 0 = automatic.")
-    team_id: int | None = None
-    product_id: int | None = None
-    product_ref: str | None = Field(
-        default=None, description="Internal reference or name (spelling-tolerant)."
-    )
-    product_qty: float | None = Field(default=None, description="> 0, default 1.")
-    product_price: float | None = Field(
-        default=None, description="Unit price; < 0 or absent = Odoo's price."
-    )
-    lines: list[QuotationLine] | None = Field(
-        default=None, description="Several lines instead of one product."
-    )
-    idempotency_key: str | None = None
-    source: str | None = Field(default=None, description="webhook (default), manual.")
-    source_ref: str | None = None
-    send_quotation: bool | None = Field(
-        default=None, description="Email the quotation to the customer."
-    )
-
-
 def configured(
     settings: Settings, instance_names: list[str]
 ) -> dict[str, tuple[Any, FieldInfo]]:

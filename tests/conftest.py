@@ -165,6 +165,18 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"Odoo did not answer on {url} within {ODOO_START_TIMEOUT}s")
 
 
+def lift_flood_control(url: str, db: str, api_key: str) -> None:
+    """No per-user rate: the end-to-end tests submit hundreds of requests a
+    minute with one key. The addon's own tests cover the flood control."""
+    response = httpx.post(
+        f"{url}/json/2/ir.config_parameter/set_param",
+        json={"key": "mcp_quotation.rate_limit_per_minute", "value": "0"},
+        headers={"Authorization": f"Bearer {api_key}", "X-Odoo-Database": db},
+        timeout=30,
+    )
+    response.raise_for_status()
+
+
 @pytest.fixture(scope="session")
 def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
     """A real Odoo (18.0 or 19.0) on loopback: fresh database, demo data,
@@ -210,6 +222,7 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(url, process)
+        lift_flood_control(url, db, api_key)
         yield OdooInstance(
             url=url,
             db=db,

@@ -7,7 +7,7 @@ import pytest
 from fake_odoo.addon import contract as ADDON
 
 from bridge import addon_contract
-from bridge.params import CreateQuotation, QuotationBody, QuotationLine
+from bridge.params import CreateQuotation, QuotationLine
 
 SHARED_NAMES = [
     name for name in dir(addon_contract) if name.isupper() and not name.startswith("_")
@@ -38,13 +38,6 @@ def accepted_names(model: type) -> set[str]:
         if alias is not None and hasattr(alias, "choices"):
             names.update(str(choice) for choice in alias.choices)
     return names
-
-
-def test_the_documented_body_takes_exactly_the_addons_request_fields() -> None:
-    """REST's QuotationBody documents the addon's keys: one product or lines."""
-    assert accepted_names(QuotationBody) == set(ADDON.REQUEST_FIELDS) | set(
-        ADDON.LINE_FIELDS
-    )
 
 
 def test_a_line_takes_exactly_the_addons_line_fields_and_aliases() -> None:

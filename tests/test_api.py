@@ -314,7 +314,9 @@ def test_openapi_documents_the_quotation_routes(bridge_url: str) -> None:
     validate_openapi(spec)
     post = spec["paths"]["/api/quotation/async"]["post"]
     schema = post["requestBody"]["content"]["application/json"]["schema"]
-    assert {"partner_name", "email"} <= set(schema["required"])
+    assert schema == {"$ref": "#/components/schemas/QuotationRequest"}
+    flat = spec["components"]["schemas"]["QuotationRequestFlat"]
+    assert {"partner_name", "email"} <= set(flat["required"])
     assert "202" in post["responses"] and "422" in post["responses"]
     status = spec["paths"]["/api/quotation/status/{tracking_id}"]["get"]
     assert status["parameters"][0]["name"] == "tracking_id"
@@ -510,3 +512,21 @@ def test_odoo_without_the_addon_is_named_and_its_error_pages_are_502(
     assert "HTTP 500" in broken.json()["message"]
     statuses = sorted(d["status_code"] for d in audit_documents(tmp_path))
     assert statuses == [502, 503]
+
+
+def test_the_addons_429_passes_through_with_its_retry_after(
+    bridge_url: str, fake_odoo: FakeOdoo
+) -> None:
+    fake_odoo.rate_limit_per_minute = 2
+    with client_for(bridge_url) as http:
+        answers = [
+            http.post(LEGACY_SUBMIT_PATH, json={**VALID, "idempotency_key": f"f-{n}"})
+            for n in range(3)
+        ]
+        replay = http.post(LEGACY_SUBMIT_PATH, json={**VALID, "idempotency_key": "f-0"})
+    assert [a.status_code for a in answers] == [202, 202, 429]
+    limited = answers[2]
+    assert limited.json()["error"] == "rate_limited"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert replay.status_code == 200
+    assert len(fake_odoo.quotations) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from fake_odoo import free_port
 from moto.server import ThreadedMotoServer
 
 from bridge.audit import AuditLog, Scrubber
-from bridge.config import AuditSettings
+from bridge.config import AuditSettings, ConfigError
 from bridge.identity import Caller
 
 
@@ -221,3 +222,22 @@ async def test_documents_spooled_by_a_previous_run_are_shipped_at_start(
         await wait_until(lambda: restarted.spooled() == [])
     objects = s3_objects(s3_server.endpoint_url, bucket)
     assert [d["request_id"] for d in objects.values()] == ["req-stranded"]
+
+
+def test_the_audit_log_says_where_it_writes_and_refuses_a_folder_it_cannot_write(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "new" / "audit"
+    with caplog.at_level(logging.INFO, logger="bridge.audit"):
+        AuditLog(AuditSettings(directory=folder)).check_writable()
+    assert folder.is_dir()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"audit documents go to {folder}"
+    ]
+    assert list(folder.iterdir()) == []  # the probe leaves nothing behind
+    (tmp_path / "a-file").write_text("")
+    spool = tmp_path / "a-file" / "spool"
+    settings = s3_settings(tmp_path, "http://127.0.0.1:9", "bucket")
+    settings = settings.model_copy(update={"spool_directory": spool})
+    with pytest.raises(ConfigError, match="MCP_ODOO_AUDIT__SPOOL_DIRECTORY"):
+        AuditLog(settings).check_writable()

@@ -214,3 +214,33 @@ def test_serve_prints_the_missing_setting_instead_of_starting(
     monkeypatch.setenv("MCP_ODOO_INSTANCES__dev__PASSWORD", "p-123456")
     assert main(["serve"]) == 2
     assert "MCP_ODOO_INSTANCES__dev__DATABASE" in capsys.readouterr().err
+
+
+def test_the_audit_folder_defaults_to_the_users_state_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    audit = Settings().audit
+    assert audit.directory == tmp_path / "state" / "mcp-odoo" / "audit"
+    assert audit.spool_directory == tmp_path / "state" / "mcp-odoo" / "audit-spool"
+    # Without XDG_STATE_HOME (or with a relative one, which the XDG
+    # specification says to ignore): the specification's default.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for unset in ("", "relative/state"):
+        monkeypatch.setenv("XDG_STATE_HOME", unset)
+        expected = tmp_path / "home" / ".local" / "state" / "mcp-odoo" / "audit"
+        assert Settings().audit.directory == expected
+
+
+def test_stdio_refuses_to_start_when_the_audit_folder_cannot_be_written(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("MCP_ODOO_INSTANCES__dev__URL", "http://odoo:8069")
+    monkeypatch.setenv("MCP_ODOO_INSTANCES__dev__API_KEY", "k-123456")
+    monkeypatch.setenv("MCP_ODOO_AUDIT__DIRECTORY", str(blocker / "audit"))
+    assert main(["stdio"]) == 2
+    err = capsys.readouterr().err
+    assert "MCP_ODOO_AUDIT__DIRECTORY" in err
+    assert str(blocker / "audit") in err

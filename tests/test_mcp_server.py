@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -864,3 +865,35 @@ async def test_search_products_finds_a_misspelled_name_best_first(
     best = found["items"][0]
     assert (best["id"], best["list_price"]) == (pid, 450.0)
     assert best["currency"] and best["unit"] and 0 < best["score"] <= 1
+
+
+@pytest.mark.anyio
+async def test_the_addons_flood_control_reaches_the_tool_as_a_clear_error(
+    fake_backend: Backend, fake_odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    fake_odoo.rate_limit_per_minute = 1
+    args = {
+        "partner_name": "Loop Co",
+        "email": "loop@example.com",
+        "product_ref": "PUDU-BB",
+    }
+    async with connected(fake_backend.settings(tmp_path)) as client:
+        first = data(
+            await client.call_tool(
+                "create_quotation", {**args, "idempotency_key": "loop-0001"}
+            )
+        )
+        limited = await client.call_tool(
+            "create_quotation", {**args, "idempotency_key": "loop-0002"}
+        )
+        replay = data(
+            await client.call_tool(
+                "create_quotation", {**args, "idempotency_key": "loop-0001"}
+            )
+        )
+    assert limited.is_error
+    text = error_text(limited)
+    assert "429" in text and "in the last minute" in text
+    assert re.search(r"Retry after \d+ seconds", text)
+    assert replay["tracking_id"] == first["tracking_id"]
+    assert len(fake_odoo.quotations) == 1

@@ -54,6 +54,8 @@ QUOTATIONS_PATH = "/mcp_quotation/v1/quotations"
 PRODUCTS_PATH = "/mcp_quotation/v1/products"
 LEGACY_SUBMIT_PATH = "/api/quotation/async"
 LEGACY_STATUS_PATH = "/api/quotation/status"
+# The API's OpenAPI 3.1 document (lib/openapi.py), served without a key.
+OPENAPI_PATH = "/mcp_quotation/v1/openapi.json"
 # Every path under these answers errors in the API's shape, unknown ones too.
 API_PREFIXES = ("/mcp_quotation/v1", "/api/quotation")
 
@@ -120,6 +122,7 @@ ERROR_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    429: "rate_limited",
     500: "internal_error",
 }
 # The codes stay English; the messages are read in the API key's user's language.
@@ -131,11 +134,33 @@ INTERNAL_ERROR_MESSAGE = _lt("Internal error; nothing was stored.")
 BAD_JSON_MESSAGE = _lt("The body is not valid JSON.")
 VALIDATION_MESSAGE = _lt("The quotation request is invalid; nothing was stored.")
 LOOKUP_INVALID_MESSAGE = _lt("The product lookup is invalid.")
+# Flood control (429, with Retry-After): a caller that loops must not fill the
+# queue and the sales pipeline. Replays of an idempotency key are not counted.
+# How long a caller refused because the queue is full should wait.
+QUEUE_FULL_RETRY_SECONDS = 30
 
 
 def body_too_large_message(limit=MAX_BODY_BYTES):
     """The 413 message for a body above ``limit`` bytes."""
     return _lt("The body must be at most %(limit)s bytes.", limit=limit)
+
+
+def rate_limit_message(limit):
+    """The 429 of a user who submitted ``limit`` requests in the last minute."""
+    return _lt(
+        "This API key's user submitted %(limit)s quotation requests in the last "
+        "minute, its limit; nothing was stored.",
+        limit=limit,
+    )
+
+
+def queue_full_message(depth):
+    """The 429 of a queue holding ``depth`` waiting requests, its limit."""
+    return _lt(
+        "%(depth)s quotation requests are waiting, the queue's limit; nothing "
+        "was stored.",
+        depth=depth,
+    )
 
 
 def is_api_path(path):

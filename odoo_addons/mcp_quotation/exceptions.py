@@ -2,7 +2,7 @@
 
 import logging
 
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from odoo.exceptions import ValidationError
 
@@ -40,6 +40,11 @@ class InvalidSignature(Unauthorized):
     """A webhook call that its sender's signature does not authenticate."""
 
     description = BAD_SIGNATURE_MESSAGE
+
+
+class SubmissionLimited(TooManyRequests):
+    """A submission over its user's rate or the queue's depth: nothing stored;
+    the caller may try again after ``retry_after`` seconds."""
 
 
 class RetryableError(Exception):

@@ -52,6 +52,10 @@ class FakeOdoo(Json2, AddonRoutes):
     idempotency: dict[tuple[int, str], str] = field(default_factory=dict)
     # Number of status polls before a quotation is completed.
     polls_to_complete: int = 2
+    # The addon's flood control: new requests per minute per user (0: off),
+    # and when each user's were stored.
+    rate_limit_per_minute: int = 0
+    submitted: dict[int, list[float]] = field(default_factory=dict)
     # Models whose module is "not installed": JSON-2 answers 404 for them.
     missing_models: set[str] = field(default_factory=set)
     fail_next: list[int] = field(default_factory=list)
@@ -163,11 +167,13 @@ def fake_odoo(fake_odoo_server: FakeOdoo) -> FakeOdoo:
         "requests",
         "quotations",
         "idempotency",
+        "submitted",
         "fail_next",
         "_ids",
     ):
         setattr(fake_odoo_server, name, getattr(fresh, name))
     fake_odoo_server.polls_to_complete = fresh.polls_to_complete
+    fake_odoo_server.rate_limit_per_minute = fresh.rate_limit_per_minute
     fake_odoo_server.missing_models = fresh.missing_models
     return fake_odoo_server
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import json
+import math
 import re
 import sys
+import time
 import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
@@ -47,6 +49,8 @@ contract = importlib.import_module(f"{_load_addon_package()}.contract")
 ADDON_LIB_PACKAGE = f"{ADDON_PACKAGE}.lib"
 payload_rules = importlib.import_module(f"{ADDON_LIB_PACKAGE}.payload")
 lookup_rules = importlib.import_module(f"{ADDON_LIB_PACKAGE}.lookup")
+# The addon's OpenAPI document, built from the same contract and rules.
+openapi = importlib.import_module(f"{ADDON_LIB_PACKAGE}.openapi")
 # pg_trgm's threshold, as the addon sets it.
 MIN_SIMILARITY = 0.3
 PROGRESS = {
@@ -126,6 +130,8 @@ class AddonRoutes:
     quotations: dict[str, Quotation]
     idempotency: dict[tuple[int, str], str]
     polls_to_complete: int
+    rate_limit_per_minute: int
+    submitted: dict[int, list[float]]
     url: str
     _user: Callable[[Request], int | None]
     _record_request: Callable[[Request, Any], None]
@@ -135,12 +141,22 @@ class AddonRoutes:
         submit = _OneMethod("POST", self.create_quotation)
         status = _OneMethod("GET", self.quotation_status)
         return [
+            Route(contract.OPENAPI_PATH, _OneMethod("GET", self.openapi_document)),
             Route(contract.PRODUCTS_PATH, _OneMethod("GET", self.lookup_products)),
             Route(contract.QUOTATIONS_PATH, submit),
             Route(contract.LEGACY_SUBMIT_PATH, submit),
             Route(contract.QUOTATIONS_PATH + "/{tracking_id}", status),
             Route(contract.LEGACY_STATUS_PATH + "/{tracking_id}", status),
         ]
+
+    async def openapi_document(self, request: Request) -> Response:
+        """The addon's OpenAPI document, as the addon serves it."""
+        body, etag = openapi.published_document()
+        return Response(
+            body,
+            media_type="application/json",
+            headers={"Cache-Control": "public, max-age=3600", "ETag": f'"{etag}"'},
+        )
 
     def settle(self, tracking_id: str, state: str) -> None:
         """Bring a request to `state` (queued, completed, failed) for a test."""
@@ -261,16 +277,19 @@ class AddonRoutes:
         parsed, errors = self._parse(
             payload, idempotency_key=request.headers.get("idempotency-key")
         )
-        if parsed is None or errors:
-            return addon_error(
-                422,
-                contract.VALIDATION_MESSAGE,
-                errors=errors,
-            )
-        # As in the addon, a key is scoped to the API key's user.
+        if parsed is None:
+            return addon_error(422, contract.VALIDATION_MESSAGE, errors=errors)
+        # As in the addon, a key is scoped to the API key's user, and a replay
+        # is answered before the flood control counts.
         key = (uid, parsed["idempotency_key"]) if parsed["idempotency_key"] else None
         if key and key in self.idempotency:
             return JSONResponse(self._accepted(self.quotations[self.idempotency[key]]))
+        limited = self._over_rate(uid)
+        if limited is not None:
+            return limited
+        if errors:
+            return addon_error(422, contract.VALIDATION_MESSAGE, errors=errors)
+        self.submitted.setdefault(uid, []).append(time.monotonic())
         quotation = Quotation(
             tracking_id=f"quot_{uuid.uuid4().hex[:16]}",
             name=f"QR/2026/{len(self.quotations) + 1:05d}",
@@ -281,6 +300,19 @@ class AddonRoutes:
         if key:
             self.idempotency[key] = quotation.tracking_id
         return JSONResponse(self._accepted(quotation), status_code=202)
+
+    def _over_rate(self, uid: int) -> Response | None:
+        """The addon's 429 when `uid` submitted its rate in the last minute."""
+        limit = self.rate_limit_per_minute
+        now = time.monotonic()
+        recent = [t for t in self.submitted.get(uid, []) if now - t < 60]
+        if not limit or len(recent) < limit:
+            return None
+        return addon_error(
+            429,
+            contract.RATE_LIMIT_MESSAGE.format(limit=limit),
+            headers={"Retry-After": str(max(1, math.ceil(60 - (now - recent[0]))))},
+        )
 
     def _state(self, quotation: Quotation) -> str:
         if quotation.settled:

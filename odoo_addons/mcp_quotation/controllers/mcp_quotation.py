@@ -15,9 +15,11 @@ from ..contract import (
     LEGACY_STATUS_PATH,
     LEGACY_SUBMIT_PATH,
     MAX_BODY_BYTES,
+    OPENAPI_PATH,
     QUOTATIONS_PATH,
     body_too_large_message,
 )
+from ..lib.openapi import published_document
 
 
 def require_method(method):
@@ -76,9 +78,10 @@ class McpQuotationController(http.Controller):
     def quotation_request_status(self, tracking_id):
         """The request's status document."""
         require_method("GET")
-        quotation_request = request.env["quotation.request"].search(
-            [("tracking_id", "=", tracking_id)], limit=1
-        )
+        # PostgreSQL's text cannot hold NUL: no request has such an id.
+        quotation_request = "\x00" not in tracking_id and request.env[
+            "quotation.request"
+        ].search([("tracking_id", "=", tracking_id)], limit=1)
         if not quotation_request:
             raise NotFound(
                 request.env._(
@@ -88,3 +91,25 @@ class McpQuotationController(http.Controller):
         # Found with the caller's rights; the linked order, opportunity and
         # customer are part of the answer even where the caller can't open them.
         return request.make_json_response(quotation_request.sudo()._status_document())
+
+    @http.route(
+        OPENAPI_PATH,
+        type="http",
+        auth="public",
+        csrf=False,
+        readonly=True,
+        save_session=False,
+    )
+    def openapi_document(self):
+        """The API's OpenAPI 3.1 document; cacheable, revalidated by its ETag."""
+        require_method("GET")
+        body, etag = published_document()
+        response = request.make_response(
+            body,
+            headers=[
+                ("Content-Type", "application/json"),
+                ("Cache-Control", "public, max-age=3600"),
+            ],
+        )
+        response.set_etag(etag)
+        return response.make_conditional(request.httprequest)

@@ -11,7 +11,7 @@ from ..contract import (
     LOOKUP_PARAMETERS,
     _lt,
 )
-from .payload import field_error
+from .payload import NUL, NUL_MESSAGE, field_error
 
 # A hit is the clear best when it is alone, or this far ahead of the next one
 # (scores are trigram similarities, 0 to 1).
@@ -28,7 +28,9 @@ def parse_lookup(args):
         for name in unknown
     ]
     words = " ".join((args.get("q") or "").split())
-    if not words:
+    if NUL in words:
+        errors.append(field_error("q", NUL_MESSAGE))
+    elif not words:
         errors.append(field_error("q", _lt("is required: the words to look for")))
     elif len(words) > LOOKUP_MAX_QUERY_LENGTH:
         errors.append(

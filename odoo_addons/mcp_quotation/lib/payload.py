@@ -31,6 +31,11 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 SECRET_KEY_RE = re.compile(SECRET_KEY_PATTERN, re.IGNORECASE)
 
 
+# PostgreSQL's text cannot hold it: stored, it would fail the request with a 500.
+NUL = "\x00"
+NUL_MESSAGE = _lt("must not contain NUL characters")
+
+
 def field_error(field, message):
     return {"field": field, "message": message}
 
@@ -62,7 +67,9 @@ def _text(body, field, errors, *, required=False, max_length=MAX_NAME_LENGTH):
         errors.append(field_error(field, _lt("must be a string")))
         return ""
     value = value.strip()
-    if required and not value:
+    if NUL in value:
+        errors.append(field_error(field, NUL_MESSAGE))
+    elif required and not value:
         errors.append(field_error(field, _lt("must not be blank")))
     elif len(value) > max_length:
         errors.append(
@@ -179,7 +186,11 @@ def _line(raw, prefix, errors):
         errors.append(field_error(f"{prefix}product_ref", _lt("must be a string")))
         product_ref = None
     product_ref = (product_ref or "").strip()
-    if not product_id and not product_ref:
+    if NUL in product_ref:
+        errors.append(field_error(f"{prefix}product_ref", NUL_MESSAGE))
+        # Never looked up: PostgreSQL would fail the request.
+        product_ref = ""
+    elif not product_id and not product_ref:
         errors.append(
             field_error(
                 f"{prefix}product_id", _lt("a product id or product_ref is required")
@@ -264,7 +275,9 @@ def parse_payload(body, *, idempotency_key=None, default_source="webhook"):
     if isinstance(key, str):
         # A blank key is no key: stored, it would collide with every other one.
         key = key.strip() or None
-    if key is not None and (not isinstance(key, str) or len(key) > MAX_KEY_LENGTH):
+    if isinstance(key, str) and NUL in key:
+        errors.append(field_error("idempotency_key", NUL_MESSAGE))
+    elif key is not None and (not isinstance(key, str) or len(key) > MAX_KEY_LENGTH):
         errors.append(
             field_error(
                 "idempotency_key",

@@ -11,6 +11,9 @@ DEFAULTS = {
     "retry_delay_seconds": 30,
     "s3_prefix": "mcp-odoo-logs",
     "elevenlabs_tools_lang": "en_US",
+    # Flood control: 0 turns a limit off.
+    "rate_limit_per_minute": 60,
+    "max_queue_depth": 1000,
 }
 
 

@@ -15,7 +15,11 @@ from ..contract import (
     is_api_path,
     translated,
 )
-from ..exceptions import InvalidSignature, QuotationValidationError
+from ..exceptions import (
+    InvalidSignature,
+    QuotationValidationError,
+    SubmissionLimited,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -64,6 +68,8 @@ class IrHttp(models.AbstractModel):
             response = json_error(code, exception.description)
             if isinstance(exception, MethodNotAllowed) and exception.valid_methods:
                 response.headers["Allow"] = ", ".join(exception.valid_methods)
+            if isinstance(exception, SubmissionLimited):
+                response.headers["Retry-After"] = str(exception.retry_after)
             return response
         if isinstance(exception, QuotationValidationError):
             message = getattr(exception, "api_message", VALIDATION_MESSAGE)

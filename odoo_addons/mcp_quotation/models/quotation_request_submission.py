@@ -5,6 +5,8 @@
 not also reachable through Odoo's JSON-2 API with fewer checks than the route.
 """
 
+import math
+
 from psycopg2 import errors as pg_errors
 
 from odoo import api, models
@@ -12,20 +14,39 @@ from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from ..contract import COMPLETED, PROCESSING, QUEUED, QUOTATIONS_PATH, translated
-from ..exceptions import QuotationValidationError
+from ..contract import (
+    COMPLETED,
+    PROCESSING,
+    QUEUE_FULL_RETRY_SECONDS,
+    QUEUED,
+    QUOTATIONS_PATH,
+    queue_full_message,
+    rate_limit_message,
+    translated,
+)
+from ..exceptions import QuotationValidationError, SubmissionLimited
 from ..lib.payload import parse_payload, strip_secrets
+from ..lib.settings import read_setting
 from ..lib.wait_estimate import ESTIMATE_SAMPLE, describe_wait, estimated_seconds
 from ..quotation_flow import STEPS
-from ..series import ConcurrencyError
+from ..series import ConcurrencyError, Index
 from ..submission_references import resolve_lines, sales_assignment_errors
 
-# The states a request waits in: the wait estimate counts those ahead.
+# The states a request waits in: the wait estimate counts those ahead, and the
+# queue's depth is theirs.
 WAITING_STATES = (QUEUED, PROCESSING)
+# The window of the per-user rate.
+RATE_WINDOW_SECONDS = 60
+# Serializes one user's submissions, across workers and servers, while its
+# rate is counted and its request stored (the second key: the user's id).
+RATE_LOCK_KEY = 0x6D637071  # "mcpq"
 
 
 class QuotationRequestSubmission(models.Model):
     _inherit = "quotation.request"
+
+    # The per-user rate counts a user's requests of the last minute with it.
+    _create_uid_create_date_index = Index("(create_uid, create_date)")
 
     # ------------------------------------------------------------------
     # Submitting (the one entry point for the webhook and the bridge)
@@ -54,6 +75,7 @@ class QuotationRequestSubmission(models.Model):
         existing = self._find_by_idempotency_key(values["idempotency_key"])
         if existing:
             return {"created": False, **existing._acknowledgement()}
+        self._check_submission_limits()
         lines, record_errors = resolve_lines(self.env, values["lines"])
         errors += record_errors + sales_assignment_errors(self.env, values)
         if errors:
@@ -85,6 +107,58 @@ class QuotationRequestSubmission(models.Model):
             # request again, and then it finds that row.
             raise ConcurrencyError("idempotency key submitted concurrently") from error
         return {"created": True, **request._acknowledgement()}
+
+    @api.model
+    def _check_submission_limits(self):
+        """Refuse a new request above the user's rate or the queue's depth.
+
+        Counted in the database, so the limits hold across workers and
+        servers. The user's lock, held until this transaction ends, makes one
+        user's concurrent submissions count one after the other; they count
+        in a cursor of their own because this transaction's snapshot (Odoo's
+        REPEATABLE READ) may predate the requests committed while it waited.
+        """
+        rate = read_setting(self.env, "rate_limit_per_minute")
+        depth = read_setting(self.env, "max_queue_depth")
+        if rate <= 0 and depth <= 0:
+            return
+        self.env.cr.execute(
+            SQL("SELECT pg_advisory_xact_lock(%s, %s)", RATE_LOCK_KEY, self.env.uid)
+        )
+        # Both from the indexes on (create_uid, create_date) and (state, id).
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    """
+                    SELECT count(*),
+                           min(create_date),
+                           (SELECT count(*) FROM quotation_request
+                             WHERE state IN %(waiting)s)
+                      FROM quotation_request
+                     WHERE create_uid = %(uid)s
+                       AND create_date > (now() AT TIME ZONE 'UTC')
+                                         - make_interval(secs => %(window)s)
+                    """,
+                    uid=self.env.uid,
+                    window=RATE_WINDOW_SECONDS,
+                    waiting=WAITING_STATES,
+                )
+            )
+            recent, oldest, waiting = cr.fetchone()
+        if 0 < rate <= recent:
+            # On the clock that stamped create_date (a test's is not the
+            # database's).
+            age = (self.env.cr.now() - oldest).total_seconds()
+            wait = math.ceil(RATE_WINDOW_SECONDS - age)
+            raise SubmissionLimited(
+                rate_limit_message(rate),
+                retry_after=min(RATE_WINDOW_SECONDS, max(1, wait)),
+            )
+        if 0 < depth <= waiting:
+            raise SubmissionLimited(
+                queue_full_message(waiting),
+                retry_after=QUEUE_FULL_RETRY_SECONDS,
+            )
 
     @api.model
     def _find_by_idempotency_key(self, key):

@@ -98,6 +98,22 @@ class ResConfigSettings(models.TransientModel):
     def _mcp_quotation_installed_langs(self):
         return self.env["res.lang"].get_installed()
 
+    mcp_quotation_rate_limit_per_minute = fields.Integer(
+        string="Requests per Minute per API Key User",
+        config_parameter=param_key("rate_limit_per_minute"),
+        default=DEFAULTS["rate_limit_per_minute"],
+        help="New requests above this, from one API key's user in the last minute, "
+        "are refused (429) and not stored; replays of an idempotency key are not "
+        "counted. 0: no limit.",
+    )
+    mcp_quotation_max_queue_depth = fields.Integer(
+        string="Maximum Waiting Requests",
+        config_parameter=param_key("max_queue_depth"),
+        default=DEFAULTS["max_queue_depth"],
+        help="While this many requests are queued or processing, new ones are "
+        "refused (429) and not stored. 0: no limit.",
+    )
+
     @api.depends("company_id")
     def _compute_mcp_quotation_urls(self):
         # web.base.url, the address Odoo gives itself in links and emails:
