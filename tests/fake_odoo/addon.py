@@ -310,7 +310,7 @@ class AddonRoutes:
             return None
         return addon_error(
             429,
-            contract.RATE_LIMIT_MESSAGE.format(limit=limit),
+            contract.rate_limit_message(limit),
             headers={"Retry-After": str(max(1, math.ceil(60 - (now - recent[0]))))},
         )
 
