@@ -10,6 +10,8 @@ DEFAULTS = {
     "max_attempts": 3,
     "retry_delay_seconds": 30,
     "s3_prefix": "mcp-odoo-logs",
+    # 0: as many as the cron threads of the server that runs the queue.
+    "parallel_workers": 0,
 }
 
 

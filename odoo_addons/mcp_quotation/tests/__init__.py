@@ -2,6 +2,7 @@ from . import (
     test_api_examples,
     test_audit,
     test_elevenlabs_tools,
+    test_parallel_drain,
     test_payload,
     test_post_call,
     test_processing,
