@@ -366,6 +366,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.odoo_bin:
         parser.error("the odoo command is required (--odoo-bin or $ODOO_BIN)")
+    # Stopped by a signal, it still stops its servers and drops its databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     work = Path(tempfile.mkdtemp(prefix="queue-drain-"))
     bench = Bench(args, work)
     try:
