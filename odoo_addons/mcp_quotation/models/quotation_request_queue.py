@@ -366,12 +366,17 @@ class QuotationRequestQueue(models.Model):
     @api.model
     def _numbered_lanes(self):
         """The lane crons beyond the processing cron, by lane number."""
-        xml_ids = self.env["ir.model.data"].search(
-            [
-                ("module", "=", "mcp_quotation"),
-                ("model", "=", "ir.cron"),
-                ("name", "=like", f"{LANE_PREFIX}%"),
-            ]
+        # Sudo: submissions, made by API users, trigger every lane.
+        xml_ids = (
+            self.env["ir.model.data"]
+            .sudo()
+            .search(
+                [
+                    ("module", "=", "mcp_quotation"),
+                    ("model", "=", "ir.cron"),
+                    ("name", "=like", f"{LANE_PREFIX}%"),
+                ]
+            )
         )
         return sorted(
             (
