@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from odoo.exceptions import UserError
 from odoo.fields import Command
+from odoo.tools import email_normalize
 
 from .exceptions import QuotationFailure
 from .xml_ids import processing_cron
@@ -27,6 +28,17 @@ STEPS = (
     "products",
     "sent",
 )
+
+
+def _customer_email(request):
+    """The request's email as partners are matched on it: requests store it as
+    typed, and "Jane@Acme.com" is jane@acme.com's."""
+    return email_normalize(request.email) or request.email
+
+
+def _names_a_contact(request):
+    """Whether the request names a contact at a company, not the customer alone."""
+    return bool(request.contact_name) and request.contact_name != request.partner_name
 
 
 class QuotationFlow:
@@ -71,6 +83,17 @@ class QuotationFlow:
         if self.request.send_quotation:
             self._begin(self.env._("sending the quotation"))
             self._send_quotation()
+
+    @staticmethod
+    def customer_keys(request):
+        """What ``_find_or_create_partner`` looks up and may create: the
+        customer's email and, for a contact, its company's name. The queue
+        holds these while the flow runs, so that parallel requests for one
+        new customer make one partner."""
+        keys = {f"email:{_customer_email(request)}"}
+        if _names_a_contact(request):
+            keys.add(f"company:{request.partner_name.lower()}")
+        return keys
 
     def _check_request(self):
         """Refuse, in the sales team's words, what Odoo would refuse later.
@@ -148,7 +171,7 @@ class QuotationFlow:
         Partner = self.env["res.partner"]
         partner = Partner.search(
             [
-                ("email_normalized", "=", request.email),
+                ("email_normalized", "=", _customer_email(request)),
                 ("company_id", "in", [False, request.company_id.id]),
             ],
             order="is_company, id",
@@ -164,7 +187,7 @@ class QuotationFlow:
             "phone": request.phone or False,
             "customer_rank": 1,
         }
-        if request.contact_name and request.contact_name != request.partner_name:
+        if _names_a_contact(request):
             # Only a company this request's company may quote: another
             # company's customer would make the quotation inconsistent.
             company = Partner.search(

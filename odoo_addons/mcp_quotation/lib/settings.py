@@ -14,6 +14,8 @@ DEFAULTS = {
     # Flood control: 0 turns a limit off.
     "rate_limit_per_minute": 60,
     "max_queue_depth": 1000,
+    # 0: as many as the cron threads of the server that runs the queue.
+    "parallel_workers": 0,
 }
 
 

@@ -1,27 +1,37 @@
-"""The queue: a request's state machine and the cron that runs it.
+"""The queue: a request's state machine and the crons that run it.
 
-claim (``_start_attempt``) -> run (``_run_flow``) -> finish (``_mark_completed``
-or ``_mark_failed``), or retry (``_schedule_retry``) on a ``RetryableError``;
-``_requeue_abandoned`` takes back the requests of a worker that died. As in
-OCA's ``queue_job`` (``job.py`` beside ``models/queue_job.py``), this is kept
-apart from the request's fields, screens and API documents.
+claim (``_claim_due``, ``_start_attempt``) -> run (``_run_flow``) -> finish
+(``_mark_completed`` or ``_mark_failed``), or retry (``_schedule_retry``) on a
+``RetryableError``; ``_requeue_abandoned`` takes back the requests of a worker
+that died. As in OCA's ``queue_job`` (``job.py`` beside ``models/queue_job.py``),
+this is kept apart from the request's fields, screens and API documents.
+
+Odoo runs one ``ir.cron`` record on one cron thread at a time, so the queue
+has one record per *lane*: the processing cron, which also does the queue's
+housekeeping, and ``parallel_workers - 1`` lane crons that only process
+requests (``_sync_lanes`` creates and removes them). Every cron thread of
+every Odoo server on the database can run a lane; each claims its own
+requests with ``FOR UPDATE SKIP LOCKED``.
 """
 
 import logging
 import time
 import traceback
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, config
 
 from ..contract import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED
 from ..exceptions import QuotationFailure, RetryableError
 from ..lib.settings import read_setting
 from ..quotation_flow import QuotationFlow
-from ..xml_ids import processing_cron
+from ..xml_ids import PROCESSING_CRON, processing_cron
 
 _logger = logging.getLogger(__name__)
 
@@ -36,6 +46,12 @@ BUSY_DATABASE_ERRORS = (
 # between committing "processing" and locking the row again: a request in
 # processing whose row lock is free after this grace has no live worker.
 ABANDONED_AFTER = timedelta(seconds=10)
+# The lane crons' xml ids: this prefix and the lane's number (the processing
+# cron is lane 1).
+LANE_PREFIX = f"{PROCESSING_CRON}_lane_"
+# The first key of the two-key advisory locks held on a customer, so that
+# they never meet another application's locks.
+CUSTOMER_LOCK_SPACE = 0x6D637071  # "mcpq"
 
 
 def run_retryable(flow):
@@ -85,7 +101,8 @@ class QuotationRequestQueue(models.Model):
         self.env["quotation.request.audit"]._enqueue(self)
 
     def _trigger_processing(self, at=None):
-        processing_cron(self.env)._trigger(at)
+        for cron in processing_cron(self.env) | self._lanes():
+            cron._trigger(at)
 
     def _start_attempt(self):
         if not self.attempts:
@@ -274,43 +291,194 @@ class QuotationRequestQueue(models.Model):
         ]
 
     @api.model
-    def _process_due(self):
-        """Process a batch of due requests, one committed attempt each.
+    def _claim_due(self, tried):
+        """Lock the next due request that no other worker holds and that is
+        not in ``tried``, or none.
 
-        Returns how many due requests are left.
+        Called first in its transaction. One statement: a candidate another
+        worker has locked is skipped; one another worker committed after this
+        transaction's snapshot makes the statement fail, and the claim is then
+        made again in a new transaction.
+        """
+        query = self._search(
+            [*self._due_domain(), ("id", "not in", tried)], order="id", limit=1
+        )
+        while True:
+            try:
+                rows = self.env.execute_query(
+                    SQL("%s FOR UPDATE SKIP LOCKED", query.select())
+                )
+            except pg_errors.SerializationFailure:
+                self.env.cr.rollback()  # nothing else is pending: see above
+                continue
+            return self.browse(request_id for [request_id] in rows)
+
+    @contextmanager
+    def _customer_locked(self):
+        """Hold this request's customer, as ``QuotationFlow.customer_keys``
+        names it, until the block ends; wait while another worker holds it.
+
+        Session locks, taken before the commit that starts the flow's
+        transaction and released after the one that ends it: the flow's
+        snapshot then shows the partner an earlier request for the same new
+        customer created, so two such requests make one partner.
+        """
+        cr = self.env.cr
+        keys = sorted(QuotationFlow.customer_keys(self))
+        for key in keys:  # always in one order: two workers cannot deadlock
+            cr.execute(
+                SQL(
+                    "SELECT pg_advisory_lock(%s, hashtext(%s))",
+                    CUSTOMER_LOCK_SPACE,
+                    key,
+                )
+            )
+        try:
+            yield
+        except BaseException:
+            cr.rollback()  # an aborted transaction cannot release the locks
+            raise
+        finally:
+            for key in keys:
+                cr.execute(
+                    SQL(
+                        "SELECT pg_advisory_unlock(%s, hashtext(%s))",
+                        CUSTOMER_LOCK_SPACE,
+                        key,
+                    )
+                )
+
+    @api.model
+    def _process_due(self):
+        """Process due requests, one committed attempt each, until a batch is
+        done or none is left that another worker does not hold.
+
+        Returns how many due requests are left for this worker.
         """
         Cron = self.env["ir.cron"]
-        due = self._due_domain()
-        for candidate in self.search(
-            due, limit=read_setting(self.env, "batch_size"), order="id"
-        ):
-            request = candidate.try_lock_for_update()
-            if not request or request.state != QUEUED:
-                continue  # another worker has it
+        tried = []  # once each per batch, as a requeued one is due again
+        for _ in range(read_setting(self.env, "batch_size")):
+            request = self._claim_due(tried)
+            if not request:
+                return 0  # the due requests left are other workers'
+            tried.append(request.id)
             # The cron has no language: the notes follow the submitter's.
             request = request.with_context(lang=request._notes_lang())
             request._start_attempt()
             attempt = request.attempts
-            # Committed so the UI and the status route show "processing", and
-            # a worker that dies from here on leaves a request to requeue.
-            Cron._commit_progress(0)
-            # The commit released the row lock; hold it again while the flow
-            # runs, so that no other run takes this request as abandoned. If
-            # one did in the gap, the request is no longer this attempt's.
-            request = request.try_lock_for_update()
-            if request and (request.state, request.attempts) == (PROCESSING, attempt):
-                request.with_company(request.company_id)._run_flow()
-            if not Cron._commit_progress(1):
+            with request._customer_locked():
+                # Committed so the UI and the status route show "processing",
+                # and a worker that dies from here on leaves a request to
+                # requeue.
+                Cron._commit_progress(0)
+                # The commit released the row lock; hold it again while the
+                # flow runs, so that no other run takes this request as
+                # abandoned. If one did in the gap, the request is no longer
+                # this attempt's.
+                request = request.try_lock_for_update()
+                if request and (request.state, request.attempts) == (
+                    PROCESSING,
+                    attempt,
+                ):
+                    request.with_company(request.company_id)._run_flow()
+                time_left = Cron._commit_progress(1)
+            if not time_left:
                 break
-        return self.search_count(due)
+        return self.search_count(self._due_domain())
+
+    # ------------------------------------------------------------------
+    # Lanes
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _numbered_lanes(self):
+        """The lane crons beyond the processing cron, by lane number."""
+        # Sudo: submissions, made by API users, trigger every lane.
+        xml_ids = (
+            self.env["ir.model.data"]
+            .sudo()
+            .search(
+                [
+                    ("module", "=", "mcp_quotation"),
+                    ("model", "=", "ir.cron"),
+                    ("name", "=like", f"{LANE_PREFIX}%"),
+                ]
+            )
+        )
+        return sorted(
+            (
+                int(xml_id.name[len(LANE_PREFIX) :]),
+                self.env["ir.cron"].browse(xml_id.res_id),
+            )
+            for xml_id in xml_ids
+        )
+
+    @api.model
+    def _lanes(self):
+        """The lane crons beyond the processing cron, in lane order."""
+        return self.env["ir.cron"].union(*(lane for _, lane in self._numbered_lanes()))
+
+    @api.model
+    def _parallel_workers(self):
+        """How many lanes run: the setting, else this server's cron threads."""
+        return max(
+            read_setting(self.env, "parallel_workers") or config["max_cron_threads"], 1
+        )
+
+    @api.model
+    def _sync_lanes(self):
+        """Create or remove lane crons until there are ``_parallel_workers``
+        lanes; a lane running right now is removed by a later call."""
+        main = processing_cron(self.env)
+        numbered = self._numbered_lanes()
+        wanted = self._parallel_workers() - 1
+        next_number = max((number for number, _ in numbered), default=1) + 1
+        for number in range(next_number, next_number + wanted - len(numbered)):
+            lane = self.env["ir.cron"].create(
+                {
+                    "name": f"{main.name} (lane {number})",
+                    "model_id": main.model_id.id,
+                    "state": "code",
+                    "code": "model._cron_process_lane()",
+                    "user_id": main.user_id.id,
+                    "interval_number": main.interval_number,
+                    "interval_type": main.interval_type,
+                    "priority": main.priority,
+                }
+            )
+            # Owned by the addon, so uninstalling it removes the lanes;
+            # noupdate, so that updating it does not.
+            self.env["ir.model.data"]._update_xmlids(
+                [
+                    {
+                        "xml_id": f"mcp_quotation.{LANE_PREFIX}{number}",
+                        "record": lane,
+                        "noupdate": True,
+                    }
+                ]
+            )
+            lane._trigger()
+        for _, lane in numbered[wanted:]:
+            try:
+                with self.env.cr.savepoint():
+                    lane.unlink()
+            except UserError:
+                _logger.info("Lane cron %s is running; removed later", lane.id)
+
+    @api.model
+    def _cron_process_lane(self):
+        """Cron of a lane beyond the first: process due requests."""
+        self.env["ir.cron"]._commit_progress(remaining=self._process_due())
 
     @api.model
     def _cron_process_queue(self):
-        """Cron: requeue abandoned requests, process due ones, then attach the
-        calls of ended requests and have their audit documents shipped."""
+        """Cron of the first lane: match the lanes to the setting, requeue
+        abandoned requests, process due ones, then attach the calls of ended
+        requests and have their audit documents shipped."""
         Cron = self.env["ir.cron"]
-        if self._requeue_abandoned():
-            Cron._commit_progress(0)
+        self._sync_lanes()
+        self._requeue_abandoned()
+        Cron._commit_progress(0)  # a claim comes first in its transaction
         requests_left = self._process_due()
         # Calls are attached once their requests have ended, so after these.
         calls_left = self.env["quotation.call.event"]._process_pending()

@@ -113,6 +113,14 @@ class ResConfigSettings(models.TransientModel):
         help="While this many requests are queued or processing, new ones are "
         "refused (429) and not stored. 0: no limit.",
     )
+    mcp_quotation_parallel_workers = fields.Integer(
+        string="Parallel Workers",
+        config_parameter=param_key("parallel_workers"),
+        default=DEFAULTS["parallel_workers"],
+        help="Requests processed at the same time, each by a cron thread of an "
+        "Odoo server on this database. 0: as many as the cron threads of the "
+        "server that runs the queue; with several servers, set their total.",
+    )
 
     @api.depends("company_id")
     def _compute_mcp_quotation_urls(self):
@@ -153,3 +161,8 @@ class ResConfigSettings(models.TransientModel):
             "url": TOOLS_EXPORT_PATH,
             "target": "download",
         }
+
+    def set_values(self):
+        result = super().set_values()
+        self.env["quotation.request"]._sync_lanes()
+        return result

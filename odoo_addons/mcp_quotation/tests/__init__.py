@@ -6,6 +6,7 @@ from . import (
     test_flood_control,
     test_languages,
     test_openapi,
+    test_parallel_drain,
     test_payload,
     test_post_call,
     test_processing,
