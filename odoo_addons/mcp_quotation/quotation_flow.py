@@ -375,8 +375,10 @@ class QuotationFlow:
             self.env._(
                 "%(product)s x %(quantity)s at %(price)s %(currency)s",
                 product=line.product_id.display_name,
-                quantity=f"{line.product_uom_qty:g}",
-                price=f"{line.price_unit:.2f}",
+                # format(), not f-strings: 18.0's term extractor (babel)
+                # evaluates an f-string inside a translated call and fails.
+                quantity=format(line.product_uom_qty, "g"),
+                price=format(line.price_unit, ".2f"),
                 currency=order.currency_id.name,
             )
             for line in order.order_line
