@@ -242,6 +242,35 @@ def base_url_problem(base_url):
     return None
 
 
+def _lookup_schema(base_url):
+    """The find_product tool's request: the product lookup route."""
+    return {
+        "url": f"{base_url}{PRODUCTS_PATH}",
+        "method": "GET",
+        "query_params_schema": {
+            "properties": {
+                "q": _literal(
+                    "string",
+                    _lt(
+                        "The product as the caller said it, e.g. 'desk "
+                        "combination' (at most %(limit)s characters).",
+                        limit=LOOKUP_MAX_QUERY_LENGTH,
+                    ),
+                ),
+                "limit": _literal(
+                    "integer",
+                    _lt(
+                        "How many matches, 1 to %(limit)s; %(default)s when not given.",
+                        limit=LOOKUP_MAX_LIMIT,
+                        default=LOOKUP_DEFAULT_LIMIT,
+                    ),
+                ),
+            },
+            "required": ["q"],
+        },
+    }
+
+
 def tool_definitions(base_url):
     """The agent's server tools as ElevenLabs tools-API documents.
 
@@ -272,32 +301,7 @@ def tool_definitions(base_url):
                 "reference, list_price, currency and unit. Use the id as "
                 "product_id in create_quotation."
             ),
-            {
-                "url": f"{base_url}{PRODUCTS_PATH}",
-                "method": "GET",
-                "query_params_schema": {
-                    "properties": {
-                        "q": _literal(
-                            "string",
-                            _lt(
-                                "The product as the caller said it, e.g. 'desk "
-                                "combination' (at most %(limit)s characters).",
-                                limit=LOOKUP_MAX_QUERY_LENGTH,
-                            ),
-                        ),
-                        "limit": _literal(
-                            "integer",
-                            _lt(
-                                "How many matches, 1 to %(limit)s; %(default)s "
-                                "when not given.",
-                                limit=LOOKUP_MAX_LIMIT,
-                                default=LOOKUP_DEFAULT_LIMIT,
-                            ),
-                        ),
-                    },
-                    "required": ["q"],
-                },
-            },
+            _lookup_schema(base_url),
         ),
         tool(
             "create_quotation",

@@ -151,8 +151,8 @@ def request_properties():
     return properties
 
 
-def schemas():
-    """The API's JSON schemas, by name (the document's ``components.schemas``)."""
+def _request_schemas():
+    """The schemas of a submission's body, by name."""
     request = request_properties()
     required = list(REQUIRED_TEXT)
     with_lines = {
@@ -180,7 +180,6 @@ def schemas():
         "additionalProperties": False,
         **_one_product(),
     }
-    error_codes = sorted(set(ERROR_CODES.values()))
     return {
         "QuotationLine": {
             "type": "object",
@@ -218,93 +217,120 @@ def schemas():
                 },
             ],
         },
-        "Acknowledgement": {
-            "type": "object",
-            "properties": {
-                "tracking_id": {"type": "string", "pattern": TRACKING_ID_PATTERN},
-                "name": {"type": "string"},
-                "status": {"type": "string", "enum": list(STATES)},
-                "status_url": {"type": "string"},
-                "message": {"type": "string"},
-                "estimated_time": {"type": "string"},
-            },
-            "required": [
-                "tracking_id",
-                "name",
-                "status",
-                "status_url",
-                "message",
-                "estimated_time",
-            ],
+    }
+
+
+def _acknowledgement():
+    """The answer to an accepted submission (202)."""
+    return {
+        "type": "object",
+        "properties": {
+            "tracking_id": {"type": "string", "pattern": TRACKING_ID_PATTERN},
+            "name": {"type": "string"},
+            "status": {"type": "string", "enum": list(STATES)},
+            "status_url": {"type": "string"},
+            "message": {"type": "string"},
+            "estimated_time": {"type": "string"},
         },
-        "QuotationStatus": {
-            "type": "object",
-            "properties": {
-                "tracking_id": {"type": "string", "pattern": TRACKING_ID_PATTERN},
-                "name": {"type": "string"},
-                "status": {"type": "string", "enum": list(STATES)},
-                "created_at": {"type": "string"},
-                "elapsed_time": {"type": "string"},
-                "progress": {"type": ["string", "null"]},
-                "result": {"type": ["object", "null"]},
-                "error": {"type": ["string", "null"]},
-                "completed_at": {"type": ["string", "null"]},
-            },
-            "required": [
-                "tracking_id",
-                "name",
-                "status",
-                "created_at",
-                "elapsed_time",
-                "progress",
-                "result",
-                "error",
-                "completed_at",
-            ],
+        "required": [
+            "tracking_id",
+            "name",
+            "status",
+            "status_url",
+            "message",
+            "estimated_time",
+        ],
+    }
+
+
+def _quotation_status():
+    """The status document of one request."""
+    return {
+        "type": "object",
+        "properties": {
+            "tracking_id": {"type": "string", "pattern": TRACKING_ID_PATTERN},
+            "name": {"type": "string"},
+            "status": {"type": "string", "enum": list(STATES)},
+            "created_at": {"type": "string"},
+            "elapsed_time": {"type": "string"},
+            "progress": {"type": ["string", "null"]},
+            "result": {"type": ["object", "null"]},
+            "error": {"type": ["string", "null"]},
+            "completed_at": {"type": ["string", "null"]},
         },
-        "ProductLookup": {
-            "type": "object",
-            "properties": {
-                "query": {"type": "string"},
-                "products": {
-                    "type": "array",
-                    "maxItems": LOOKUP_MAX_LIMIT,
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "name": {"type": "string"},
-                            "reference": {"type": ["string", "null"]},
-                            "list_price": {"type": "number"},
-                            "currency": {"type": ["string", "null"]},
-                            "unit": {"type": ["string", "null"]},
-                            "score": {"type": "number"},
-                        },
-                        "required": ["id", "name", "list_price", "score"],
+        "required": [
+            "tracking_id",
+            "name",
+            "status",
+            "created_at",
+            "elapsed_time",
+            "progress",
+            "result",
+            "error",
+            "completed_at",
+        ],
+    }
+
+
+def _product_lookup():
+    """The product lookup's answer."""
+    return {
+        "type": "object",
+        "properties": {
+            "query": {"type": "string"},
+            "products": {
+                "type": "array",
+                "maxItems": LOOKUP_MAX_LIMIT,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "reference": {"type": ["string", "null"]},
+                        "list_price": {"type": "number"},
+                        "currency": {"type": ["string", "null"]},
+                        "unit": {"type": ["string", "null"]},
+                        "score": {"type": "number"},
                     },
+                    "required": ["id", "name", "list_price", "score"],
                 },
             },
-            "required": ["query", "products"],
         },
-        "Error": {
-            "type": "object",
-            "properties": {
-                "error": {"type": "string", "enum": error_codes},
-                "message": {"type": "string"},
-                "errors": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "field": {"type": "string"},
-                            "message": {"type": "string"},
-                        },
-                        "required": ["field", "message"],
+        "required": ["query", "products"],
+    }
+
+
+def _error():
+    """Every refusal: a stable code, a message, field errors for 422."""
+    return {
+        "type": "object",
+        "properties": {
+            "error": {"type": "string", "enum": sorted(set(ERROR_CODES.values()))},
+            "message": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "field": {"type": "string"},
+                        "message": {"type": "string"},
                     },
+                    "required": ["field", "message"],
                 },
             },
-            "required": ["error", "message"],
         },
+        "required": ["error", "message"],
+    }
+
+
+def schemas():
+    """The API's JSON schemas, by name (the document's ``components.schemas``)."""
+    return {
+        **_request_schemas(),
+        "Acknowledgement": _acknowledgement(),
+        "QuotationStatus": _quotation_status(),
+        "ProductLookup": _product_lookup(),
+        "Error": _error(),
     }
 
 

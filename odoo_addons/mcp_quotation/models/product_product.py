@@ -104,6 +104,41 @@ class ProductProduct(models.Model):
         # name is on this very expression (unaccented where Odoo unaccents).
         name = unaccent(SQL("(jsonb_path_query_array(template.name, '$.*')::text)"))
         spoken = [unaccent(SQL("%s", form)) for form in forms]
+        score = SQL(
+            "GREATEST(%s)",
+            SQL(", ").join(
+                similarity
+                for form, said in zip(forms, spoken, strict=True)
+                for similarity in (
+                    SQL("word_similarity(%s, %s)", said, name),
+                    SQL("similarity(product.default_code, %s)", form),
+                    SQL("similarity(product.barcode, %s)", form),
+                )
+            ),
+        )
+        # Among equal scores, the name most like the words as a whole first:
+        # "office chair" before "Office Chair Black".
+        likeness = SQL(
+            "GREATEST(%s)",
+            SQL(", ").join(SQL("similarity(%s, %s)", said, name) for said in spoken),
+        )
+        return SQL(
+            """SELECT product.id, %s AS score, %s AS likeness
+                 FROM (%s) candidate
+                 JOIN product_product product ON product.id = candidate.id
+                 JOIN product_template template
+                   ON template.id = product.product_tmpl_id
+             ORDER BY score DESC, likeness DESC, product.id
+                LIMIT %s""",
+            score,
+            likeness,
+            self._mcp_trigram_candidates(forms, spoken, name, limit),
+            limit,
+        )
+
+    def _mcp_trigram_candidates(self, forms, spoken, name, limit):
+        """The union of each column's ``limit`` nearest products, through its
+        trigram index: name (as said), reference and barcode (as written)."""
         sources = SQL(
             "product_product product JOIN product_template template"
             " ON template.id = product.product_tmpl_id"
@@ -141,37 +176,7 @@ class ProductProduct(models.Model):
                 )
                 for column in (SQL("product.default_code"), SQL("product.barcode"))
             )
-        score = SQL(
-            "GREATEST(%s)",
-            SQL(", ").join(
-                similarity
-                for form, said in zip(forms, spoken, strict=True)
-                for similarity in (
-                    SQL("word_similarity(%s, %s)", said, name),
-                    SQL("similarity(product.default_code, %s)", form),
-                    SQL("similarity(product.barcode, %s)", form),
-                )
-            ),
-        )
-        # Among equal scores, the name most like the words as a whole first:
-        # "office chair" before "Office Chair Black".
-        likeness = SQL(
-            "GREATEST(%s)",
-            SQL(", ").join(SQL("similarity(%s, %s)", said, name) for said in spoken),
-        )
-        return SQL(
-            """SELECT product.id, %s AS score, %s AS likeness
-                 FROM (%s) candidate
-                 JOIN product_product product ON product.id = candidate.id
-                 JOIN product_template template
-                   ON template.id = product.product_tmpl_id
-             ORDER BY score DESC, likeness DESC, product.id
-                LIMIT %s""",
-            score,
-            likeness,
-            SQL(" UNION ").join(candidates),
-            limit,
-        )
+        return SQL(" UNION ").join(candidates)
 
     def _mcp_words_hits(self, words, limit):
         """Products containing any of the words, the more the better:

@@ -6,12 +6,9 @@ claim (``_claim_due``, ``_start_attempt``) -> run (``_run_flow``) -> finish
 that died. As in OCA's ``queue_job`` (``job.py`` beside ``models/queue_job.py``),
 this is kept apart from the request's fields, screens and API documents.
 
-Odoo runs one ``ir.cron`` record on one cron thread at a time, so the queue
-has one record per *lane*: the processing cron, which also does the queue's
-housekeeping, and ``parallel_workers - 1`` lane crons that only process
-requests (``_sync_lanes`` creates and removes them). Every cron thread of
-every Odoo server on the database can run a lane; each claims its own
-requests with ``FOR UPDATE SKIP LOCKED``.
+Several cron threads and servers drain the queue at once, one *lane* each
+(``quotation_request_lanes.py``); each claims its own requests with
+``FOR UPDATE SKIP LOCKED``.
 """
 
 import logging
@@ -24,14 +21,13 @@ from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import SQL, config
+from odoo.tools import SQL
 
 from ..contract import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED
 from ..exceptions import QuotationFailure, RetryableError
 from ..lib.settings import read_setting
 from ..quotation_flow import QuotationFlow
-from ..xml_ids import PROCESSING_CRON, processing_cron
+from ..xml_ids import processing_cron
 
 _logger = logging.getLogger(__name__)
 
@@ -46,9 +42,6 @@ BUSY_DATABASE_ERRORS = (
 # between committing "processing" and locking the row again: a request in
 # processing whose row lock is free after this grace has no live worker.
 ABANDONED_AFTER = timedelta(seconds=10)
-# The lane crons' xml ids: this prefix and the lane's number (the processing
-# cron is lane 1).
-LANE_PREFIX = f"{PROCESSING_CRON}_lane_"
 # The first key of the two-key advisory locks held on a customer, so that
 # they never meet another application's locks.
 CUSTOMER_LOCK_SPACE = 0x6D637071  # "mcpq"
@@ -385,90 +378,6 @@ class QuotationRequestQueue(models.Model):
             if not time_left:
                 break
         return self.search_count(self._due_domain())
-
-    # ------------------------------------------------------------------
-    # Lanes
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _numbered_lanes(self):
-        """The lane crons beyond the processing cron, by lane number."""
-        # Sudo: submissions, made by API users, trigger every lane.
-        xml_ids = (
-            self.env["ir.model.data"]
-            .sudo()
-            .search(
-                [
-                    ("module", "=", "mcp_quotation"),
-                    ("model", "=", "ir.cron"),
-                    ("name", "=like", f"{LANE_PREFIX}%"),
-                ]
-            )
-        )
-        return sorted(
-            (
-                int(xml_id.name[len(LANE_PREFIX) :]),
-                self.env["ir.cron"].browse(xml_id.res_id),
-            )
-            for xml_id in xml_ids
-        )
-
-    @api.model
-    def _lanes(self):
-        """The lane crons beyond the processing cron, in lane order."""
-        return self.env["ir.cron"].union(*(lane for _, lane in self._numbered_lanes()))
-
-    @api.model
-    def _parallel_workers(self):
-        """How many lanes run: the setting, else this server's cron threads."""
-        return max(
-            read_setting(self.env, "parallel_workers") or config["max_cron_threads"], 1
-        )
-
-    @api.model
-    def _sync_lanes(self):
-        """Create or remove lane crons until there are ``_parallel_workers``
-        lanes; a lane running right now is removed by a later call."""
-        main = processing_cron(self.env)
-        numbered = self._numbered_lanes()
-        wanted = self._parallel_workers() - 1
-        next_number = max((number for number, _ in numbered), default=1) + 1
-        for number in range(next_number, next_number + wanted - len(numbered)):
-            lane = self.env["ir.cron"].create(
-                {
-                    "name": f"{main.name} (lane {number})",
-                    "model_id": main.model_id.id,
-                    "state": "code",
-                    "code": "model._cron_process_lane()",
-                    "user_id": main.user_id.id,
-                    "interval_number": main.interval_number,
-                    "interval_type": main.interval_type,
-                    "priority": main.priority,
-                }
-            )
-            # Owned by the addon, so uninstalling it removes the lanes;
-            # noupdate, so that updating it does not.
-            self.env["ir.model.data"]._update_xmlids(
-                [
-                    {
-                        "xml_id": f"mcp_quotation.{LANE_PREFIX}{number}",
-                        "record": lane,
-                        "noupdate": True,
-                    }
-                ]
-            )
-            lane._trigger()
-        for _, lane in numbered[wanted:]:
-            try:
-                with self.env.cr.savepoint():
-                    lane.unlink()
-            except UserError:
-                _logger.info("Lane cron %s is running; removed later", lane.id)
-
-    @api.model
-    def _cron_process_lane(self):
-        """Cron of a lane beyond the first: process due requests."""
-        self.env["ir.cron"]._commit_progress(remaining=self._process_due())
 
     @api.model
     def _cron_process_queue(self):

@@ -6,7 +6,7 @@ from odoo.fields import Command
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import config
 
-from ..models.quotation_request_queue import LANE_PREFIX
+from ..models.quotation_request_lanes import LANE_PREFIX
 from .common import QuotationCase
 
 
