@@ -220,56 +220,37 @@ def _request_schemas():
     }
 
 
+def _request_document(**properties):
+    """A document about one request, every property of it always present."""
+    properties = {
+        "tracking_id": {"type": "string", "pattern": TRACKING_ID_PATTERN},
+        "name": {"type": "string"},
+        "status": {"type": "string", "enum": list(STATES)},
+        **properties,
+    }
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
 def _acknowledgement():
     """The answer to an accepted submission (202)."""
-    return {
-        "type": "object",
-        "properties": {
-            "tracking_id": {"type": "string", "pattern": TRACKING_ID_PATTERN},
-            "name": {"type": "string"},
-            "status": {"type": "string", "enum": list(STATES)},
-            "status_url": {"type": "string"},
-            "message": {"type": "string"},
-            "estimated_time": {"type": "string"},
-        },
-        "required": [
-            "tracking_id",
-            "name",
-            "status",
-            "status_url",
-            "message",
-            "estimated_time",
-        ],
-    }
+    return _request_document(
+        status_url={"type": "string"},
+        message={"type": "string"},
+        estimated_time={"type": "string"},
+    )
 
 
 def _quotation_status():
     """The status document of one request."""
-    return {
-        "type": "object",
-        "properties": {
-            "tracking_id": {"type": "string", "pattern": TRACKING_ID_PATTERN},
-            "name": {"type": "string"},
-            "status": {"type": "string", "enum": list(STATES)},
-            "created_at": {"type": "string"},
-            "elapsed_time": {"type": "string"},
-            "progress": {"type": ["string", "null"]},
-            "result": {"type": ["object", "null"]},
-            "error": {"type": ["string", "null"]},
-            "completed_at": {"type": ["string", "null"]},
-        },
-        "required": [
-            "tracking_id",
-            "name",
-            "status",
-            "created_at",
-            "elapsed_time",
-            "progress",
-            "result",
-            "error",
-            "completed_at",
-        ],
-    }
+    text_or_null = {"type": ["string", "null"]}
+    return _request_document(
+        created_at={"type": "string"},
+        elapsed_time={"type": "string"},
+        progress=text_or_null,
+        result={"type": ["object", "null"]},
+        error=text_or_null,
+        completed_at=text_or_null,
+    )
 
 
 def _product_lookup():
