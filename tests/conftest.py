@@ -165,16 +165,17 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"Odoo did not answer on {url} within {ODOO_START_TIMEOUT}s")
 
 
-def lift_flood_control(url: str, db: str, api_key: str) -> None:
+def lift_flood_control(command: list[str], options: list[str]) -> None:
     """No per-user rate: the end-to-end tests submit hundreds of requests a
-    minute with one key. The addon's own tests cover the flood control."""
-    response = httpx.post(
-        f"{url}/json/2/ir.config_parameter/set_param",
-        json={"key": "mcp_quotation.rate_limit_per_minute", "value": "0"},
-        headers={"Authorization": f"Bearer {api_key}", "X-Odoo-Database": db},
-        timeout=30,
+    minute with one key. The addon's own tests cover the flood control. Set
+    through `odoo shell`, which both series have (18.0 has no JSON-2)."""
+    odoo_shell(
+        command,
+        options,
+        "env['ir.config_parameter'].set_param("
+        "'mcp_quotation.rate_limit_per_minute', '0')\n"
+        "env.cr.commit()\n",
     )
-    response.raise_for_status()
 
 
 @pytest.fixture(scope="session")
@@ -203,6 +204,7 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
     if init.returncode != 0:
         raise RuntimeError(f"Odoo could not initialise {db}:\n{init.stderr[-3000:]}")
     api_key = create_api_key(command, options)
+    lift_flood_control(command, options)
     from fake_odoo import free_port
 
     port = free_port()
@@ -222,7 +224,6 @@ def odoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OdooInstance]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(url, process)
-        lift_flood_control(url, db, api_key)
         yield OdooInstance(
             url=url,
             db=db,
