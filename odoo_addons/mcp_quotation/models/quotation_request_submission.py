@@ -113,8 +113,9 @@ class QuotationRequestSubmission(models.Model):
         """Refuse a new request above the user's rate or the queue's depth.
 
         Counted in the database, so the limits hold across workers and
-        servers. The user's lock, held until this transaction ends, makes one
-        user's concurrent submissions count one after the other; they count
+        servers. While a rate is set, the user's lock, held until this
+        transaction ends, makes one user's concurrent submissions count one
+        after the other; they count
         in a cursor of their own because this transaction's snapshot (Odoo's
         REPEATABLE READ) may predate the requests committed while it waited.
         """
@@ -122,29 +123,17 @@ class QuotationRequestSubmission(models.Model):
         depth = read_setting(self.env, "max_queue_depth")
         if rate <= 0 and depth <= 0:
             return
-        self.env.cr.execute(
-            SQL("SELECT pg_advisory_xact_lock(%s, %s)", RATE_LOCK_KEY, self.env.uid)
-        )
-        # Both from the indexes on (create_uid, create_date) and (state, id).
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                SQL(
-                    """
-                    SELECT count(*),
-                           min(create_date),
-                           (SELECT count(*) FROM quotation_request
-                             WHERE state IN %(waiting)s)
-                      FROM quotation_request
-                     WHERE create_uid = %(uid)s
-                       AND create_date > (now() AT TIME ZONE 'UTC')
-                                         - make_interval(secs => %(window)s)
-                    """,
-                    uid=self.env.uid,
-                    window=RATE_WINDOW_SECONDS,
-                    waiting=WAITING_STATES,
-                )
+        if rate > 0:
+            self.env.cr.execute(
+                SQL("SELECT pg_advisory_xact_lock(%s, %s)", RATE_LOCK_KEY, self.env.uid)
             )
-            recent, oldest, waiting = cr.fetchone()
+            with self.env.registry.cursor() as cr:
+                recent, oldest, waiting = self._submission_counts(cr)
+        else:
+            # The queue's depth alone takes no lock: a few concurrent
+            # submissions past it are harmless, while the lock would make every
+            # submission of one key (a voice agent's) wait for the one before.
+            recent, oldest, waiting = self._submission_counts(self.env.cr)
         if 0 < rate <= recent:
             # On the clock that stamped create_date (a test's is not the
             # database's).
@@ -159,6 +148,29 @@ class QuotationRequestSubmission(models.Model):
                 queue_full_message(waiting),
                 retry_after=QUEUE_FULL_RETRY_SECONDS,
             )
+
+    def _submission_counts(self, cr):
+        """``(recent, oldest, waiting)``: this user's requests in the rate's
+        window and the oldest one's date, and the requests waiting in the
+        queue; from the indexes on (create_uid, create_date) and (state, id)."""
+        cr.execute(
+            SQL(
+                """
+                SELECT count(*),
+                       min(create_date),
+                       (SELECT count(*) FROM quotation_request
+                         WHERE state IN %(waiting)s)
+                  FROM quotation_request
+                 WHERE create_uid = %(uid)s
+                   AND create_date > (now() AT TIME ZONE 'UTC')
+                                     - make_interval(secs => %(window)s)
+                """,
+                uid=self.env.uid,
+                window=RATE_WINDOW_SECONDS,
+                waiting=WAITING_STATES,
+            )
+        )
+        return cr.fetchone()
 
     @api.model
     def _find_by_idempotency_key(self, key):
