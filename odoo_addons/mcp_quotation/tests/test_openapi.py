@@ -20,6 +20,7 @@ class TestOpenApi(HttpCase):
 
     def test_another_method_gets_the_apis_405(self):
         """The document's path answers errors in the API's shape too."""
-        response = self.url_open(OPENAPI_PATH, data="{}", method="POST")
+        # A body makes url_open POST, on 18.0 (no method=) as on 19.0.
+        response = self.url_open(OPENAPI_PATH, data="{}")
         self.assertEqual(response.status_code, 405, response.text)
         self.assertEqual(response.json()["error"], "method_not_allowed")
