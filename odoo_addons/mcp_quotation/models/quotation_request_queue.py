@@ -94,8 +94,20 @@ class QuotationRequestQueue(models.Model):
         self.env["quotation.request.audit"]._enqueue(self)
 
     def _trigger_processing(self, at=None):
-        for cron in processing_cron(self.env) | self._lanes():
-            cron._trigger(at)
+        """Have every lane run at ``at`` (now by default), waking the cron
+        workers once."""
+        # Odoo's own trigger for the processing cron also wakes the cron
+        # workers (after the commit, when due now), and a woken worker runs
+        # any due cron. The lanes get their triggers alone: their own
+        # ``_trigger`` would wake the workers again, once per lane, each time
+        # through a new connection to the "postgres" database (Odoo pools none
+        # of those), before the webhook's answer is sent.
+        processing_cron(self.env)._trigger(at)
+        if lanes := self._lanes():
+            call_at = at or fields.Datetime.now()
+            self.env["ir.cron.trigger"].sudo().create(
+                [{"cron_id": lane.id, "call_at": call_at} for lane in lanes]
+            )
 
     def _start_attempt(self):
         if not self.attempts:
