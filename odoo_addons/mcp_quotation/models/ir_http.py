@@ -47,8 +47,12 @@ class IrHttp(models.AbstractModel):
         if is_api_path(request.httprequest.path):
             # A stateless call's context has the Accept-Language, not the
             # user's: the messages a voice agent reads and what the request
-            # writes at once follow the user's language instead.
-            request.update_context(lang=request.env.user.lang or "en_US")
+            # writes at once follow the user's language instead. Read as
+            # Odoo's own sessions read it, from the user's context, cached per
+            # user (and cleared when a user's language changes): reading the
+            # user would cost every call a user and a partner fetch.
+            lang = request.env["res.users"].context_get()["lang"]
+            request.update_context(lang=lang)
         return result
 
     @classmethod

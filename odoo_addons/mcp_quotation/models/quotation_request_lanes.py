@@ -11,7 +11,7 @@ import logging
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import config
+from odoo.tools import config, ormcache
 
 from ..lib.settings import read_setting
 from ..xml_ids import PROCESSING_CRON, processing_cron
@@ -27,8 +27,15 @@ class QuotationRequestLanes(models.Model):
     _inherit = "quotation.request"
 
     @api.model
-    def _numbered_lanes(self):
-        """The lane crons beyond the processing cron, by lane number."""
+    @ormcache()
+    def _lane_ids(self):
+        """``(number, cron id)`` of each lane beyond the processing cron, by
+        lane number.
+
+        Cached, as every submission wakes the lanes; the cache is cleared on
+        every server when a lane is created (``_sync_lanes``) or removed (the
+        removal of its xml id clears it).
+        """
         # Sudo: submissions, made by API users, trigger every lane.
         xml_ids = (
             self.env["ir.model.data"]
@@ -41,13 +48,18 @@ class QuotationRequestLanes(models.Model):
                 ]
             )
         )
-        return sorted(
-            (
-                int(xml_id.name[len(LANE_PREFIX) :]),
-                self.env["ir.cron"].browse(xml_id.res_id),
+        return tuple(
+            sorted(
+                (int(xml_id.name[len(LANE_PREFIX) :]), xml_id.res_id)
+                for xml_id in xml_ids
             )
-            for xml_id in xml_ids
         )
+
+    @api.model
+    def _numbered_lanes(self):
+        """The lane crons beyond the processing cron, by lane number."""
+        Cron = self.env["ir.cron"]
+        return [(number, Cron.browse(cron_id)) for number, cron_id in self._lane_ids()]
 
     @api.model
     def _lanes(self):
@@ -94,6 +106,8 @@ class QuotationRequestLanes(models.Model):
                 ]
             )
             lane._trigger()
+        if wanted > len(numbered):
+            self.env.registry.clear_cache()  # _lane_ids, on every server
         for _, lane in numbered[wanted:]:
             try:
                 with self.env.cr.savepoint():

@@ -94,8 +94,20 @@ class QuotationRequestQueue(models.Model):
         self.env["quotation.request.audit"]._enqueue(self)
 
     def _trigger_processing(self, at=None):
-        for cron in processing_cron(self.env) | self._lanes():
-            cron._trigger(at)
+        """Have every lane run at ``at`` (now by default): one trigger each,
+        one wake-up of the cron workers."""
+        now = fields.Datetime.now()
+        at = at or now
+        crons = processing_cron(self.env) | self._lanes()
+        self.env["ir.cron.trigger"].sudo().create(
+            [{"cron_id": cron.id, "call_at": at} for cron in crons]
+        )
+        if at <= now:
+            # What each cron's ``_trigger`` does, once: a woken cron worker
+            # runs every due cron, and each wake-up is a new connection to the
+            # "postgres" database (Odoo pools none of those), made before the
+            # webhook's answer is sent. ``_trigger`` would also read each cron.
+            self.env.cr.postcommit.add(self.env["ir.cron"]._notifydb)
 
     def _start_attempt(self):
         if not self.attempts:

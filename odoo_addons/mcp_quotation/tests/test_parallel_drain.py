@@ -5,6 +5,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import config
+from odoo.tools.misc import Callbacks
 
 from ..models.quotation_request_lanes import LANE_PREFIX
 from .common import QuotationCase
@@ -62,6 +63,21 @@ class TestLanes(QuotationCase):
             self.assertEqual(
                 Trigger.search_count([("cron_id", "=", cron.id)]), before[cron] + 1
             )
+
+    def test_submission_wakes_the_cron_workers_once(self):
+        """However many lanes, a submission wakes the cron workers once: each
+        wake-up is a new connection to the "postgres" database."""
+        self.sync(4)
+        with patch.object(
+            Callbacks, "add", autospec=True, side_effect=Callbacks.add
+        ) as add:
+            self.submit()
+        wake_ups = [
+            func
+            for _callbacks, func in (call.args for call in add.call_args_list)
+            if getattr(func, "__name__", None) == "_notifydb"
+        ]
+        self.assertEqual(len(wake_ups), 1)
 
     def test_a_lane_processes_due_requests(self):
         """A lane's cron runs the flow of the due requests."""
