@@ -1,14 +1,14 @@
-import contextlib
 import functools
 import logging
 
 import psycopg2
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from odoo import http, models, sql_db
+from odoo import http, models
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.http import RegistryError, request
 from odoo.modules.registry import Registry
+from odoo.service import db as odoo_db
 
 from ..contract import (
     DATABASE_UNAVAILABLE_MESSAGE,
@@ -75,21 +75,30 @@ def _unreachable(error, db):
 
 
 def _database_failure(exception):
-    """The database error ``exception`` is, or was raised while handling:
-    Odoo turns any failure of authentication into AccessDenied (403)."""
+    """The database error behind ``exception``, or None: the error itself, one
+    it was raised while handling, or the request's connection found broken
+    (Odoo answers a failed authentication with a bare AccessDenied)."""
     while exception is not None:
         if isinstance(exception, DATABASE_ERRORS):
             return exception
         exception = exception.__cause__ or exception.__context__
+    cr = request.env.cr if request.env else None
+    if cr is not None and cr.closed:
+        return psycopg2.InterfaceError("the request's connection was lost")
     return None
 
 
-def _postgres_answers():
-    with contextlib.suppress(*DATABASE_ERRORS):
-        with contextlib.closing(sql_db.db_connect("postgres").cursor()) as cr:
-            cr.execute("SELECT 1")
+def _database_was_away(httprequest):
+    """Whether no database was chosen because PostgreSQL could not list them:
+    it still cannot, or it now lists the one database this server serves. A
+    request naming its database chose none by listing."""
+    if "X-Odoo-Database" in httprequest.headers:
+        return False
+    try:
+        names = odoo_db.list_dbs(True)
+    except DATABASE_ERRORS:
         return True
-    return False
+    return len(http.db_filter(names, host=httprequest.environ.get("HTTP_HOST"))) == 1
 
 
 def _guard_serve_db(serve_db):
@@ -117,10 +126,11 @@ def _guard_serve_nodb(serve_nodb):
             return serve_nodb(self)
         except NotFound:
             # No database was chosen: on a server that lists them (--db-filter),
-            # because PostgreSQL did not answer the listing.
-            if not is_api_path(self.httprequest.path) or _postgres_answers():
+            # because PostgreSQL did not answer the listing?
+            path = self.httprequest.path
+            if not is_api_path(path) or not _database_was_away(self.httprequest):
                 raise
-            _logger.warning("Quotation API: PostgreSQL unavailable")
+            _logger.warning("Quotation API: no database listed, PostgreSQL away")
             return database_unavailable()
 
     return guarded
