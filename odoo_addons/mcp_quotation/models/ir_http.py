@@ -26,6 +26,7 @@ from ..exceptions import (
     QuotationValidationError,
     SubmissionLimited,
 )
+from ..series import SERIES
 
 _logger = logging.getLogger(__name__)
 
@@ -91,8 +92,9 @@ def _database_failure(exception):
 def _database_was_away(httprequest):
     """Whether no database was chosen because PostgreSQL could not list them:
     it still cannot, or it now lists the one database this server serves. A
-    request naming its database chose none by listing."""
-    if "X-Odoo-Database" in httprequest.headers:
+    request naming its database (X-Odoo-Database, read from 19.0 on) chose
+    none by listing."""
+    if SERIES >= 19 and "X-Odoo-Database" in httprequest.headers:
         return False
     try:
         names = odoo_db.list_dbs(True)
