@@ -14,17 +14,13 @@ accepted count is the per-user rate (60 a minute), and orders equal accepted.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from webhook_load import Odoo, percentile, quotation_body, wait_for_drain
-
-API = "/mcp_quotation/v1/quotations"
+from odoo_api import API, Odoo, add_odoo_arguments, connect, percentile, quotation_body
 
 
 def counts(odoo: Odoo) -> tuple[int, int]:
@@ -62,7 +58,7 @@ def flood(odoo: Odoo, product_id: int, requests: int, clients: int) -> None:
             elif response.status_code == 429:
                 retry_after.append(int(response.headers["Retry-After"]))
     elapsed = time.perf_counter() - began
-    wait_for_drain(odoo, accepted, timeout=600)
+    odoo.wait_for_drain(accepted, timeout=600)
     after = counts(odoo)
     print(f"{requests} requests from one key, {clients} clients, {elapsed:.1f} s")
     print(f"statuses: {dict(sorted(statuses.items()))}")
@@ -79,23 +75,12 @@ def flood(odoo: Odoo, product_id: int, requests: int, clients: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("ODOO_URL"))
-    parser.add_argument("--db", default=os.environ.get("ODOO_DB", ""))
-    parser.add_argument("--api-key", default=os.environ.get("ODOO_API_KEY"))
+    add_odoo_arguments(parser)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=20)
     args = parser.parse_args()
-    if not args.url or not args.api_key:
-        sys.exit("--url and --api-key (or ODOO_URL and ODOO_API_KEY) are required")
-    odoo = Odoo(args.url.rstrip("/"), args.db, args.api_key)
-    [product] = odoo.json2(
-        "product.product",
-        "search_read",
-        domain=[("sale_ok", "=", True), ("list_price", ">", 0)],
-        fields=["id"],
-        limit=1,
-    )
-    flood(odoo, product["id"], args.requests, args.clients)
+    odoo = connect(parser, args)
+    flood(odoo, odoo.sellable_product()["id"], args.requests, args.clients)
 
 
 if __name__ == "__main__":

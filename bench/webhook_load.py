@@ -20,26 +20,20 @@ Against a running Odoo 19 with `mcp_quotation` and demo data, in one run:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
-import threading
 import time
-import uuid
 import xmlrpc.client
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
-
-API = "/mcp_quotation/v1/quotations"
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
+from odoo_api import (
+    Odoo,
+    add_odoo_arguments,
+    connect,
+    percentile,
+    quotation_body,
+)
 
 
 def summary(values: list[float]) -> str:
@@ -48,44 +42,6 @@ def summary(values: list[float]) -> str:
         f"p50 {percentile(values, 0.5) * 1000:7.1f} ms  "
         f"p99 {percentile(values, 0.99) * 1000:7.1f} ms  (n={len(values)})"
     )
-
-
-class Odoo:
-    """One keep-alive HTTP client per thread against one Odoo database."""
-
-    def __init__(self, url: str, db: str, api_key: str) -> None:
-        self.url, self.db, self.api_key = url, db, api_key
-        self.local = threading.local()
-
-    def client(self) -> httpx.Client:
-        if not hasattr(self.local, "client"):
-            self.local.client = httpx.Client(
-                base_url=self.url,
-                headers={
-                    "Authorization": f"Bearer {self.api_key}",
-                    "X-Odoo-Database": self.db,
-                },
-                timeout=60.0,
-            )
-        return self.local.client
-
-    def json2(self, model: str, method: str, **kwargs: Any) -> Any:
-        response = self.client().post(f"/json/2/{model}/{method}", json=kwargs)
-        response.raise_for_status()
-        return response.json()
-
-    def submit(self, body: dict[str, Any]) -> str:
-        response = self.client().post(
-            API, json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
-        )
-        if response.status_code != 202:
-            sys.exit(f"submit failed: {response.status_code} {response.text[:300]}")
-        return str(response.json()["tracking_id"])
-
-    def status(self, tracking_id: str) -> dict[str, Any]:
-        response = self.client().get(f"{API}/{tracking_id}")
-        response.raise_for_status()
-        return dict(response.json())
 
 
 def timed_calls(
@@ -100,34 +56,6 @@ def timed_calls(
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return list(pool.map(one, range(count)))
-
-
-def quotation_body(product_id: int, index: int) -> dict[str, Any]:
-    run = uuid.uuid4().hex[:8]
-    return {
-        "partner_name": f"Bench Co {run}",
-        "contact_name": f"Bench Caller {index}",
-        "email": f"bench-{run}-{index}@bench.example",
-        "phone": "+1 555 0100",
-        "lead_name": f"Bench quotation {index}",
-        "product_id": product_id,
-        "product_qty": 1,
-        "product_price": -1,
-    }
-
-
-def wait_for_drain(odoo: Odoo, tracking_ids: list[str], timeout: float) -> float:
-    """Seconds until none of `tracking_ids` is queued or processing."""
-    started = time.perf_counter()
-    domain = [
-        ("tracking_id", "in", tracking_ids),
-        ("state", "in", ["queued", "processing"]),
-    ]
-    while odoo.json2("quotation.request", "search_count", domain=domain):
-        if time.perf_counter() - started > timeout:
-            sys.exit(f"queue did not drain within {timeout:.0f}s")
-        time.sleep(0.05)
-    return time.perf_counter() - started
 
 
 def bench_webhook(odoo: Odoo, product_id: int, args: argparse.Namespace) -> None:
@@ -160,7 +88,7 @@ def bench_webhook(odoo: Odoo, product_id: int, args: argparse.Namespace) -> None
             f"ack     POST quotation       x{concurrency:<3} {summary(acks)}  "
             f"= {ratio_p50:.2f}x / {ratio_p99:.2f}x the floor (p50/p99)"
         )
-        drained = wait_for_drain(odoo, tracking_ids, args.timeout)
+        drained = odoo.wait_for_drain(tracking_ids, args.timeout)
         total = time.perf_counter() - first_submit
         rows = odoo.json2(
             "quotation.request",
@@ -246,13 +174,7 @@ def earlier_system_quotation(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8069")
-    parser.add_argument("--db", required=True)
-    parser.add_argument(
-        "--api-key",
-        default=os.environ.get("ODOO_API_KEY"),
-        help="Odoo API key (default: $ODOO_API_KEY)",
-    )
+    add_odoo_arguments(parser)
     parser.add_argument(
         "--login", default="admin", help="the API key's user, for the XML-RPC baseline"
     )
@@ -262,17 +184,10 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
-    if not args.api_key:
-        parser.error("an API key is required (--api-key or $ODOO_API_KEY)")
-
-    odoo = Odoo(args.url.rstrip("/"), args.db, args.api_key)
-    [product] = odoo.json2(
-        "product.product",
-        "search_read",
-        domain=[("sale_ok", "=", True), ("list_price", ">", 0)],
-        fields=["id", "display_name"],
-        limit=1,
-    )
+    if not args.db:
+        parser.error("the database is required (--db or $ODOO_DB): XML-RPC names it")
+    odoo = connect(parser, args)
+    product = odoo.sellable_product()
     print(f"Odoo {args.url} db {args.db}; product {product['display_name']}")
     bench_webhook(odoo, product["id"], args)
     e2e = bench_end_to_end(odoo, product["id"], args.e2e)

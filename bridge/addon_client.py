@@ -60,7 +60,7 @@ class AddonClient:
         body = json.dumps(params.body()).encode()
         answer = await client.route("POST", QUOTATIONS_PATH, body=body, headers=headers)
         if answer.status_code not in (200, 202):
-            raise QuotationRejected(answer.status_code, answer.body, answer.retry_after)
+            raise QuotationRejected(answer)
         return QuotationAccepted.model_validate(answer.body)
 
     async def status(
@@ -79,7 +79,7 @@ class AddonClient:
                 "GET", f"{QUOTATIONS_PATH}/{params.tracking_id}", body=None, headers={}
             )
             if answer.status_code != 200:
-                raise QuotationRejected(answer.status_code, answer.body)
+                raise QuotationRejected(answer)
             status = QuotationStatus.model_validate(answer.body)
             if status.status in FINAL_STATES or time.monotonic() >= deadline:
                 return status
@@ -109,7 +109,7 @@ class AddonClient:
             # The addon's own 404: a version of it without the lookup route.
             raise AddonNotInstalled(inst.name)
         if answer.status_code != 200:
-            raise QuotationRejected(answer.status_code, answer.body)
+            raise QuotationRejected(answer)
         # The lookup has no offset: it answers from the first hit.
         hits = answer.body["products"][offset:]
         return ProductPage.of(

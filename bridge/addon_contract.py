@@ -37,6 +37,7 @@ ERROR_CODES = {
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
+    503: "service_unavailable",
 }
 
 # Keys whose values are redacted from stored documents (case-insensitive).

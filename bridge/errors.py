@@ -8,11 +8,14 @@ errors, ``"errors": [{"field", "message"}]``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse
 
 from bridge.addon_contract import ERROR_CODES
+
+if TYPE_CHECKING:
+    from bridge.odoo import AddonResponse
 
 # The addon's codes, and the bridge's own for the statuses only it answers.
 HTTP_ERROR_CODES = {
@@ -75,25 +78,25 @@ class RateLimited(BridgeError):
 
 class QuotationRejected(BridgeError):
     """The addon refused a quotation request (validation, auth, not found, its
-    flood control: 429 with `retry_after` seconds)."""
+    flood control or its database away: 429 or 503 with Retry-After); `answer`
+    is its response, passed on as it gave it."""
 
-    def __init__(
-        self, status_code: int, body: Any, retry_after: str | None = None
-    ) -> None:
-        self.status_code = status_code
-        self.body = body
-        self.retry_after = retry_after
+    def __init__(self, answer: AddonResponse) -> None:
+        self.answer = answer
+        body = answer.body
         message = body.get("message") if isinstance(body, dict) else None
         details = [
             f"{e.get('field')}: {e.get('message')}"
             for e in (body.get("errors") or [] if isinstance(body, dict) else [])
             if isinstance(e, dict)
         ]
-        text = f"Quotation request refused (HTTP {status_code}): {message or body}"
+        text = (
+            f"Quotation request refused (HTTP {answer.status_code}): {message or body}"
+        )
         if details:
             text += " [" + "; ".join(details) + "]"
-        if retry_after:
-            text += f" Retry after {retry_after} seconds."
+        if answer.retry_after:
+            text += f" Retry after {answer.retry_after} seconds."
         super().__init__(text)
 
 
@@ -170,8 +173,9 @@ def error_status(exc: Exception) -> tuple[int, str]:
         return exc.status, exc.code
     if isinstance(exc, QuotationRejected):
         # The addon's own answer, passed on as it gave it.
-        code = exc.body.get("error") if isinstance(exc.body, dict) else None
-        return exc.status_code, str(code or HTTP_ERROR_CODES.get(exc.status_code))
+        answer = exc.answer
+        code = answer.body.get("error") if isinstance(answer.body, dict) else None
+        return answer.status_code, str(code or HTTP_ERROR_CODES.get(answer.status_code))
     for cls in type(exc).__mro__:
         if cls in ERROR_STATUS:
             return ERROR_STATUS[cls]
@@ -203,8 +207,8 @@ def error_response(exc: BridgeError | OdooError) -> JSONResponse:
         headers["Retry-After"] = "5"
     elif isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
-    elif isinstance(exc, QuotationRejected) and exc.retry_after:
-        headers["Retry-After"] = exc.retry_after
+    elif isinstance(exc, QuotationRejected) and exc.answer.retry_after:
+        headers["Retry-After"] = exc.answer.retry_after
     elif isinstance(exc, Refused) and exc.challenge:
         headers["WWW-Authenticate"] = exc.challenge
     return json_error(status, code, str(exc), headers=headers or None)

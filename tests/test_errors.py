@@ -24,6 +24,7 @@ from bridge.errors import (
     error_response,
     error_status,
 )
+from bridge.odoo import AddonResponse
 
 
 @pytest.mark.parametrize(
@@ -51,8 +52,23 @@ def test_each_error_has_its_status_and_code(
 
 def test_an_addon_refusal_keeps_the_addons_status_and_code() -> None:
     body = {"error": "validation_error", "message": "bad", "errors": []}
-    assert error_status(QuotationRejected(422, body)) == (422, "validation_error")
-    assert error_status(QuotationRejected(404, "gone")) == (404, "not_found")
+    assert error_status(QuotationRejected(AddonResponse(422, body))) == (
+        422,
+        "validation_error",
+    )
+    assert error_status(QuotationRejected(AddonResponse(404, "gone"))) == (
+        404,
+        "not_found",
+    )
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_an_addon_refusal_passes_its_retry_after_on(status: int) -> None:
+    """The addon's flood control and its database away both say when to retry."""
+    body = {"error": "x", "message": "later"}
+    refused = error_response(QuotationRejected(AddonResponse(status, body, "5")))
+    assert refused.status_code == status
+    assert refused.headers["Retry-After"] == "5"
 
 
 def test_answers_carry_the_headers_that_say_what_to_do_next() -> None:

@@ -124,6 +124,7 @@ ERROR_CODES = {
     422: "validation_error",
     429: "rate_limited",
     500: "internal_error",
+    503: "service_unavailable",
 }
 # The codes stay English; the messages are read in the API key's user's language.
 UNAUTHORIZED_MESSAGE = _lt(
@@ -138,6 +139,15 @@ LOOKUP_INVALID_MESSAGE = _lt("The product lookup is invalid.")
 # queue and the sales pipeline. Replays of an idempotency key are not counted.
 # How long a caller refused because the queue is full should wait.
 QUEUE_FULL_RETRY_SECONDS = 30
+# The database away (PostgreSQL restarting, unreachable): 503 with Retry-After,
+# nothing stored; the caller sends it again, with the same idempotency key.
+# English only, not a term to translate: without the database, the API key's
+# user and language cannot be read.
+DATABASE_UNAVAILABLE_RETRY_SECONDS = 5
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "The database is unavailable for a moment; nothing was stored. Try again "
+    "after Retry-After seconds."
+)
 
 
 def body_too_large_message(limit=MAX_BODY_BYTES):

@@ -44,11 +44,12 @@ from ..contract import (
 )
 from .payload import EMAIL_RE
 
-# The statuses each kind of route may answer with besides its success.
+# The statuses each kind of route may answer with besides its success; any of
+# them may answer 503 while the database is away.
 AUTH_ERRORS = (401, 403)
-SUBMIT_ERRORS = (400, *AUTH_ERRORS, 413, 422, 429)
-STATUS_ERRORS = (*AUTH_ERRORS, 404)
-LOOKUP_ERRORS = (*AUTH_ERRORS, 422)
+SUBMIT_ERRORS = (400, *AUTH_ERRORS, 413, 422, 429, 503)
+STATUS_ERRORS = (*AUTH_ERRORS, 404, 503)
+LOOKUP_ERRORS = (*AUTH_ERRORS, 422, 503)
 # Numbers may come as strings (speech-to-text agents send them so); the
 # payload rules read them with float().
 NUMERIC_STRING = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
@@ -242,15 +243,19 @@ def _acknowledgement():
 
 def _quotation_status():
     """The status document of one request."""
-    text_or_null = {"type": ["string", "null"]}
     return _request_document(
         created_at={"type": "string"},
         elapsed_time={"type": "string"},
-        progress=text_or_null,
+        progress=_text_or_null(),
         result={"type": ["object", "null"]},
-        error=text_or_null,
-        completed_at=text_or_null,
+        error=_text_or_null(),
+        completed_at=_text_or_null(),
     )
+
+
+def _text_or_null():
+    """A nullable text property, a dict of its own for each property."""
+    return {"type": ["string", "null"]}
 
 
 def _product_lookup():
@@ -334,17 +339,22 @@ ERROR_DESCRIPTIONS = {
     422: "Invalid or unknown fields, listed in errors[]; nothing was stored.",
     429: "Over the user's requests per minute, or the queue is full; nothing "
     "was stored. Retry-After says when to try again.",
+    503: "The database is away for a moment (PostgreSQL restarting); nothing "
+    "was stored. Retry-After says when to try again.",
 }
-# The headers an error answer carries, by status.
-ERROR_HEADERS = {
-    429: {
+# The refusals that say when to try again.
+RETRY_STATUSES = (429, 503)
+
+
+def _retry_after():
+    """The Retry-After header of a refusal, a dict of its own for each answer."""
+    return {
         "Retry-After": {
-            "description": "Seconds to wait before submitting again.",
+            "description": "Seconds to wait before trying again.",
             "required": True,
             "schema": {"type": "integer", "minimum": 1},
         }
     }
-}
 
 
 def _errors(statuses):
@@ -352,7 +362,7 @@ def _errors(statuses):
         str(status): _json(
             "Error",
             ERROR_DESCRIPTIONS.get(status, ERROR_CODES[status]),
-            ERROR_HEADERS.get(status),
+            _retry_after() if status in RETRY_STATUSES else None,
         )
         for status in statuses
     }

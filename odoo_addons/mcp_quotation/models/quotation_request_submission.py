@@ -37,8 +37,9 @@ from ..submission_references import resolve_lines, sales_assignment_errors
 WAITING_STATES = (QUEUED, PROCESSING)
 # The window of the per-user rate.
 RATE_WINDOW_SECONDS = 60
-# Serializes one user's submissions, across workers and servers, while its
-# rate is counted and its request stored (the second key: the user's id).
+# Serializes one user's submissions that its rate may still accept, across
+# workers and servers, from their last count to their commit (the second key:
+# the user's id).
 RATE_LOCK_KEY = 0x6D637071  # "mcpq"
 
 
@@ -75,11 +76,13 @@ class QuotationRequestSubmission(models.Model):
         existing = self._find_by_idempotency_key(values["idempotency_key"])
         if existing:
             return {"created": False, **existing._acknowledgement()}
-        self._check_submission_limits()
         lines, record_errors = resolve_lines(self.env, values["lines"])
         errors += record_errors + sales_assignment_errors(self.env, values)
         if errors:
             raise QuotationValidationError(self.env, errors)
+        # Last before the insert: the user's lock it may take is held from
+        # here to the commit only.
+        self._check_submission_limits()
         vals = {
             "partner_name": values["partner_name"],
             "contact_name": values["contact_name"],
@@ -113,27 +116,33 @@ class QuotationRequestSubmission(models.Model):
         """Refuse a new request above the user's rate or the queue's depth.
 
         Counted in the database, so the limits hold across workers and
-        servers. While a rate is set, the user's lock, held until this
-        transaction ends, makes one user's concurrent submissions count one
-        after the other; they count
-        in a cursor of their own because this transaction's snapshot (Odoo's
-        REPEATABLE READ) may predate the requests committed while it waited.
+        servers. A first count, in this transaction, refuses a client over
+        either limit at once, without waiting for anything. Under a rate, a
+        request it lets through is counted again under the user's lock, held
+        until this transaction ends, so that one user's concurrent submissions
+        are accepted one after the other and exactly up to the rate; that
+        count runs in a cursor of its own because this transaction's snapshot
+        (Odoo's REPEATABLE READ) may predate the requests committed while it
+        waited. The queue's depth alone takes no lock: a few concurrent
+        submissions past it are harmless, while the lock would make every
+        submission of one key (a voice agent's) wait for the one before.
         """
         rate = read_setting(self.env, "rate_limit_per_minute")
         depth = read_setting(self.env, "max_queue_depth")
         if rate <= 0 and depth <= 0:
             return
+        self._refuse_over_limits(rate, depth, self.env.cr)
         if rate > 0:
             self.env.cr.execute(
                 SQL("SELECT pg_advisory_xact_lock(%s, %s)", RATE_LOCK_KEY, self.env.uid)
             )
             with self.env.registry.cursor() as cr:
-                recent, oldest, waiting = self._submission_counts(cr)
-        else:
-            # The queue's depth alone takes no lock: a few concurrent
-            # submissions past it are harmless, while the lock would make every
-            # submission of one key (a voice agent's) wait for the one before.
-            recent, oldest, waiting = self._submission_counts(self.env.cr)
+                self._refuse_over_limits(rate, depth, cr)
+
+    def _refuse_over_limits(self, rate, depth, cr):
+        """Raise ``SubmissionLimited`` when the counts read through ``cr`` are
+        at the user's ``rate`` or the queue's ``depth`` (0: no limit)."""
+        recent, oldest, waiting = self._submission_counts(cr)
         if 0 < rate <= recent:
             # On the clock that stamped create_date (a test's is not the
             # database's).
