@@ -47,8 +47,11 @@ class IrHttp(models.AbstractModel):
         if is_api_path(request.httprequest.path):
             # A stateless call's context has the Accept-Language, not the
             # user's: the messages a voice agent reads and what the request
-            # writes at once follow the user's language instead.
-            request.update_context(lang=request.env.user.lang or "en_US")
+            # writes at once follow the user's language instead, as Odoo's
+            # cached context_get() has it (user.lang read the user's partner
+            # at every call).
+            user_context = request.env["res.users"].context_get()
+            request.update_context(lang=user_context.get("lang") or "en_US")
         return result
 
     @classmethod
