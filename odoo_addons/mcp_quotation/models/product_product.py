@@ -12,6 +12,26 @@ _logger = logging.getLogger(__name__)
 # pg_trgm's own thresholds are 0.3 (similarity) and 0.6 (word similarity);
 # a word misheard by speech-to-text keeps about a third of its trigrams.
 MIN_SIMILARITY = 0.3
+# The lookup's statement, a PL/pgSQL function that init() creates: PL/pgSQL
+# keeps a statement's plan for the rest of the database session, and Odoo's
+# pool keeps its connections, so the lookup is planned once per connection.
+# Planned at every call, it took longer to plan than to run.
+LOOKUP_FUNCTION = "mcp_quotation_product_lookup"
+# Odoo reads a translated field in the first of at most four languages that it
+# has (Field.get_translation_fallback_langs).
+FALLBACK_LANGS = 4
+
+
+def _translated(column, langs):
+    """The translated field ``column`` in the first of ``langs`` (an SQL
+    ``text[]``) that it has, as Odoo's ``Field.to_sql`` reads it."""
+    return SQL(
+        "COALESCE(%s)",
+        SQL(", ").join(
+            SQL("%s->>(%s)[%s]", column, langs, index)
+            for index in range(1, FALLBACK_LANGS + 1)
+        ),
+    )
 
 
 def _trigram_index(column):
@@ -30,6 +50,51 @@ class ProductProduct(models.Model):
 
     _mcp_warned_without_trigram = False
 
+    def init(self):
+        """(Re)create the lookup's function, ``LOOKUP_FUNCTION``.
+
+        Created whether or not the database has pg_trgm (PL/pgSQL resolves
+        operators at the first call), so that a database given the extension
+        later has the function at hand. The plan is forced generic: the words
+        change which index entries are read, not how, and PostgreSQL would
+        otherwise go on planning every call for words of its own. A generic
+        plan cannot know how few rows a trigram search finds (pg_trgm guesses
+        1% of the table, whatever the words), so it would hash whole tables
+        and compile the statement (JIT) at every call: only nested loops
+        through the indexes are allowed, and no JIT.
+        """
+        super().init()
+        function = SQL.identifier(LOOKUP_FUNCTION)
+        self.env.cr.execute(SQL("DROP FUNCTION IF EXISTS %s", function))
+        self.env.cr.execute(
+            SQL(
+                """CREATE FUNCTION %s(
+                       forms text[], lim integer, caller_company integer,
+                       langs text[])
+                   RETURNS TABLE (id integer, score real, name text, variant text,
+                                  reference text, list_price numeric,
+                                  currency text, unit text)
+                   LANGUAGE plpgsql STABLE
+                   SET plan_cache_mode = force_generic_plan
+                   SET enable_hashjoin = off
+                   SET enable_mergejoin = off
+                   SET jit = off
+                   SET pg_trgm.similarity_threshold = %s
+                   SET pg_trgm.word_similarity_threshold = %s
+                   AS $lookup$ BEGIN RETURN QUERY %s; END $lookup$""",
+                function,
+                str(MIN_SIMILARITY),
+                str(MIN_SIMILARITY),
+                self._mcp_hit_rows(
+                    self._mcp_trigram_hits(
+                        SQL("forms"), SQL("lim"), SQL("caller_company")
+                    ),
+                    SQL("langs"),
+                    SQL("caller_company"),
+                ),
+            )
+        )
+
     @api.model
     def _mcp_lookup(self, words, limit):
         """The sellable products of the current company nearest to ``words``.
@@ -41,12 +106,9 @@ class ProductProduct(models.Model):
         words as said and as a catalogue writes them (``spoken_forms``).
         Without pg_trgm, products that contain the most of the words come first.
         """
-        # One round trip answers everything, the thresholds first: reading the
-        # hits through the ORM (display name, price, currency) cost more than
-        # the search itself.
-        self.env.cr.execute(
-            SQL("%s%s", self._mcp_thresholds(), self._mcp_lookup_query(words, limit))
-        )
+        # One statement answers everything: reading the hits through the ORM
+        # (display name, price, currency) cost more than the search itself.
+        self.env.cr.execute(self._mcp_lookup_query(words, limit))
         return [
             {
                 "id": row["id"],
@@ -62,36 +124,44 @@ class ProductProduct(models.Model):
             for row in self.env.cr.dictfetchall()
         ]
 
-    def _mcp_thresholds(self):
-        """The statement setting pg_trgm's thresholds for this transaction."""
-        if not self.env.registry.has_trigram:
-            return SQL()
-        return SQL(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true),"
-            " set_config('pg_trgm.similarity_threshold', %s, true); ",
-            str(MIN_SIMILARITY),
-            str(MIN_SIMILARITY),
+    def _mcp_lookup_query(self, words, limit):
+        """The lookup's statement: its function's call, where PostgreSQL has
+        pg_trgm; else products containing the words."""
+        company = self.env.company.id
+        langs = list(
+            self.env["product.template"]
+            ._fields["name"]
+            .get_translation_fallback_langs(self.env)
+        )
+        if self.env.registry.has_trigram:
+            return SQL(
+                "SELECT * FROM %s(%s::text[], %s, %s, %s::text[])",
+                SQL.identifier(LOOKUP_FUNCTION),
+                spoken_forms(words),
+                limit,
+                company,
+                langs,
+            )
+        return self._mcp_hit_rows(
+            self._mcp_words_hits(words, limit),
+            SQL("%s::text[]", langs),
+            SQL("%s", company),
         )
 
-    def _mcp_lookup_query(self, words, limit):
-        """The lookup's statement, run after ``_mcp_thresholds()``."""
-        if self.env.registry.has_trigram:
-            hits = self._mcp_trigram_hits(spoken_forms(words), limit)
-        else:
-            hits = self._mcp_words_hits(words, limit)
-        return self._mcp_hit_rows(hits)
-
-    def _mcp_sellable(self):
-        """Active sellable products of the current company, as a condition on
-        the aliases ``product`` and ``template``."""
+    def _mcp_sellable(self, company):
+        """Active sellable products of ``company`` (an SQL expression), as a
+        condition on the aliases ``product`` and ``template``."""
         return SQL(
             "product.active AND template.sale_ok"
             " AND (template.company_id IS NULL OR template.company_id = %s)",
-            self.env.company.id,
+            company,
         )
 
-    def _mcp_trigram_hits(self, forms, limit):
-        """The ``limit`` best products for any of ``forms``: ``(id, score, likeness)``.
+    def _mcp_trigram_hits(self, forms, limit, company):
+        """The ``limit`` best sellable products of ``company`` for any of the
+        words ``forms``: ``(id, score, likeness)``, best first. The arguments
+        are SQL expressions (a ``text[]`` and two integers): the function's
+        parameters in ``init()``, values where a test explains the statement.
 
         Each of name, reference and barcode answers its ``limit`` nearest
         through its own trigram index (the ``<%`` and ``%`` operators), and only
@@ -99,84 +169,79 @@ class ProductProduct(models.Model):
         the best of its similarities, so a product among the ``limit`` best
         overall is among the ``limit`` best of the column that gave its score.
         """
-        unaccent = self.env.registry.unaccent
         # Every translation of the name: Odoo's trigram index on the template
         # name is on this very expression (unaccented where Odoo unaccents).
-        name = unaccent(SQL("(jsonb_path_query_array(template.name, '$.*')::text)"))
-        spoken = [unaccent(SQL("%s", form)) for form in forms]
-        score = SQL(
-            "GREATEST(%s)",
-            SQL(", ").join(
-                similarity
-                for form, said in zip(forms, spoken, strict=True)
-                for similarity in (
-                    SQL("word_similarity(%s, %s)", said, name),
-                    SQL("similarity(product.default_code, %s)", form),
-                    SQL("similarity(product.barcode, %s)", form),
-                )
-            ),
+        name = self.env.registry.unaccent(
+            SQL("(jsonb_path_query_array(template.name, '$.*')::text)")
         )
-        # Among equal scores, the name most like the words as a whole first:
-        # "office chair" before "Office Chair Black".
-        likeness = SQL(
-            "GREATEST(%s)",
-            SQL(", ").join(SQL("similarity(%s, %s)", said, name) for said in spoken),
-        )
-        return SQL(
-            """SELECT product.id, %s AS score, %s AS likeness
-                 FROM (%s) candidate
-                 JOIN product_product product ON product.id = candidate.id
-                 JOIN product_template template
-                   ON template.id = product.product_tmpl_id
-             ORDER BY score DESC, likeness DESC, product.id
-                LIMIT %s""",
-            score,
-            likeness,
-            self._mcp_trigram_candidates(forms, spoken, name, limit),
-            limit,
-        )
-
-    def _mcp_trigram_candidates(self, forms, spoken, name, limit):
-        """The union of each column's ``limit`` nearest products, through its
-        trigram index: name (as said), reference and barcode (as written)."""
         sources = SQL(
             "product_product product JOIN product_template template"
             " ON template.id = product.product_tmpl_id"
         )
 
         def nearest(match, order):
+            """Each form's ``limit`` nearest products by one column."""
             return SQL(
-                "(SELECT product.id FROM %s WHERE %s AND %s"
-                " ORDER BY %s DESC, product.id LIMIT %s)",
+                """SELECT nearest.id FROM form CROSS JOIN LATERAL (
+                       SELECT product.id FROM %s WHERE %s AND %s
+                        ORDER BY %s DESC, product.id LIMIT %s) nearest""",
                 sources,
-                self._mcp_sellable(),
+                self._mcp_sellable(company),
                 match,
                 order,
                 limit,
             )
 
-        candidates = []
-        for form, said in zip(forms, spoken, strict=True):
-            candidates.append(
+        candidates = SQL(" UNION ").join(
+            [
                 nearest(
-                    SQL("%s <%s %s", said, PERCENT, name),
+                    SQL("form.said <%s %s", PERCENT, name),
                     SQL(
-                        "word_similarity(%s, %s) DESC, similarity(%s, %s)",
-                        said,
+                        "word_similarity(form.said, %s) DESC,"
+                        " similarity(form.said, %s)",
                         name,
-                        said,
                         name,
                     ),
-                )
-            )
-            candidates.extend(
-                nearest(
-                    SQL("%s %s %s", column, PERCENT, form),
-                    SQL("similarity(%s, %s)", column, form),
-                )
-                for column in (SQL("product.default_code"), SQL("product.barcode"))
-            )
-        return SQL(" UNION ").join(candidates)
+                ),
+                *(
+                    nearest(
+                        SQL("%s %s form.written", column, PERCENT),
+                        SQL("similarity(%s, form.written)", column),
+                    )
+                    for column in (
+                        SQL("product.default_code"),
+                        SQL("product.barcode"),
+                    )
+                ),
+            ]
+        )
+        # Among equal scores, the name most like the words as a whole first:
+        # "office chair" before "Office Chair Black".
+        return SQL(
+            """WITH form AS (
+                   SELECT written, %s AS said FROM unnest(%s) written
+               ), candidate AS (%s)
+               SELECT product.id, scored.score, scored.likeness
+                 FROM candidate
+                 JOIN product_product product ON product.id = candidate.id
+                 JOIN product_template template
+                   ON template.id = product.product_tmpl_id
+           CROSS JOIN LATERAL (
+                   SELECT max(GREATEST(word_similarity(form.said, %s),
+                                       similarity(product.default_code, form.written),
+                                       similarity(product.barcode, form.written)))
+                            AS score,
+                          max(similarity(form.said, %s)) AS likeness
+                     FROM form) scored
+             ORDER BY scored.score DESC, scored.likeness DESC, product.id
+                LIMIT %s""",
+            self.env.registry.unaccent(SQL("written")),
+            forms,
+            candidates,
+            name,
+            name,
+            limit,
+        )
 
     def _mcp_words_hits(self, words, limit):
         """Products containing any of the words, the more the better:
@@ -219,29 +284,32 @@ class ProductProduct(models.Model):
              ORDER BY score DESC, product.id
                 LIMIT %s""",
             score,
-            self._mcp_sellable(),
+            self._mcp_sellable(self.env.company.id),
             score,
             limit,
         )
 
-    def _mcp_hit_rows(self, hits):
+    def _mcp_hit_rows(self, hits, langs, company):
         """The ``hits`` with their name, variant, reference, price, currency
-        and unit, computed for those rows only.
+        and unit, computed for those rows only; names in the first of ``langs``
+        (an SQL ``text[]``) they have, as Odoo reads them.
 
         The variant and the price are ``display_name``'s combination name and
         ``lst_price``, computed as Odoo computes them; the tests compare them.
-        A product of no company is priced in the caller's company's currency.
+        A product of no company is priced in the currency of ``company`` (an
+        SQL expression), the caller's.
         """
         return SQL(
             """SELECT hit.id, hit.score, %s AS name, (%s) AS variant,
-                      product.default_code AS reference,
+                      product.default_code::text AS reference,
                       template.list_price + COALESCE((
                         SELECT sum(ptav.price_extra)
                           FROM product_variant_combination pvc
                           JOIN product_template_attribute_value ptav
                             ON ptav.id = pvc.product_template_attribute_value_id
-                         WHERE pvc.product_product_id = product.id), 0) AS list_price,
-                      currency.name AS currency,
+                         WHERE pvc.product_product_id = product.id), 0)::numeric
+                        AS list_price,
+                      currency.name::text AS currency,
                       %s AS unit
                  FROM (%s) hit
                  JOIN product_product product ON product.id = hit.id
@@ -251,18 +319,20 @@ class ProductProduct(models.Model):
             LEFT JOIN res_company company ON company.id = template.company_id
                  JOIN res_currency currency ON currency.id = COALESCE(
                       company.currency_id,
-                      (SELECT currency_id FROM res_company WHERE id = %s))
+                      (SELECT caller.currency_id FROM res_company caller
+                        WHERE caller.id = %s))
              ORDER BY hit.score DESC, hit.likeness DESC, hit.id""",
-            self.env["product.template"]._field_to_sql("template", "name"),
-            self._mcp_combination_name(SQL("product.id")),
-            self.env["uom.uom"]._field_to_sql("uom", "name"),
+            _translated(SQL("template.name"), langs),
+            self._mcp_combination_name(SQL("product.id"), langs),
+            _translated(SQL("uom.name"), langs),
             hits,
-            self.env.company.id,
+            company,
         )
 
-    def _mcp_combination_name(self, product):
+    def _mcp_combination_name(self, product, langs):
         """``_get_combination_name()`` of ``product``'s values, as a sub-select:
-        the values of its lines that have more than one, in Odoo's order."""
+        the values of its lines that have more than one, in Odoo's order, named
+        in the first of ``langs`` they have."""
         Value = self.env["product.template.attribute.value"]
         values = Query(self.env, "ptav", SQL.identifier(Value._table))
         values.add_join(
@@ -295,9 +365,7 @@ class ProductProduct(models.Model):
         return values.select(
             SQL(
                 "string_agg(%s, ', ' ORDER BY %s)",
-                self.env["product.attribute.value"]._field_to_sql(
-                    attribute_value, "name"
-                ),
+                _translated(SQL.identifier(attribute_value, "name"), langs),
                 Value._order_to_sql(Value._order, values, alias="ptav"),
             )
         )

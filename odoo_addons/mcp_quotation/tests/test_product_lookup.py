@@ -143,6 +143,14 @@ class TestProductLookup(ApiCase):
         self.assertEqual(len(logged.records), 1)
         self.assertIn("pg_trgm", logged.output[0])
 
+    def test_a_lookup_is_one_statement(self):
+        """The search, its thresholds and the hits' sale facts: one statement."""
+        Product = self.env["product.product"]
+        Product._mcp_lookup("desk", 5)  # the current company, read once
+        with self.assertQueryCount(1):
+            [best, *_] = Product._mcp_lookup("dsk combinaton", 5)
+        self.assertEqual(best["id"], self.desk.id)
+
     def test_words_matching_nothing_find_nothing(self):
         """A word like no product answers an empty list, not a guess."""
         self.assertEqual(self.lookup("xylophone"), [])

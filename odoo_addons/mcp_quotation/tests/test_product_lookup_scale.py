@@ -1,6 +1,9 @@
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
+from ..lib.spoken import spoken_forms
+from ..models.product_product import MIN_SIMILARITY
+
 # As bench/voice_lookup.py generates a catalogue: "Mobile Robot Lidar 949",
 # GEN-000949; names and references that share most of their trigrams.
 FAMILIES = ["Mobile Robot", "Cobot Arm", "Servo Drive", "Battery Pack"]
@@ -34,15 +37,26 @@ class TestProductLookupScale(TransactionCase):
         )
 
     def executed_plan(self, words, limit):
-        """The nodes of the lookup's plan as PostgreSQL ran it."""
+        """The nodes of the lookup's plan as PostgreSQL ran it: its function's
+        statement, at the function's thresholds."""
         Product = self.env["product.product"]
-        self.env.cr.execute(Product._mcp_thresholds())
         self.env.cr.execute(
             SQL(
-                "EXPLAIN (ANALYZE, FORMAT JSON) %s",
-                Product._mcp_lookup_query(words, limit),
+                "SET LOCAL pg_trgm.similarity_threshold = %s;"
+                " SET LOCAL pg_trgm.word_similarity_threshold = %s",
+                str(MIN_SIMILARITY),
+                str(MIN_SIMILARITY),
             )
         )
+        hits = Product._mcp_trigram_hits(
+            SQL("%s::text[]", spoken_forms(words)),
+            SQL("%s", limit),
+            SQL("%s", self.env.company.id),
+        )
+        rows = Product._mcp_hit_rows(
+            hits, SQL("%s::text[]", ["en_US"]), SQL("%s", self.env.company.id)
+        )
+        self.env.cr.execute(SQL("EXPLAIN (ANALYZE, FORMAT JSON) %s", rows))
         [[plan]] = self.env.cr.fetchall()
         return list(plan_nodes(plan[0]["Plan"]))
 
