@@ -183,3 +183,63 @@ def test_image_problem_accepts_pinned_images(image):
 def test_resolve_takes_a_value_or_a_default_never_a_guess(text, values, resolved):
     """A variable without a value or a default leaves the image unresolved."""
     assert resolve(text, values) == resolved
+
+
+def haproxy_sections(path: Path) -> dict[str, list[list[str]]]:
+    """Each section of an HAProxy configuration (``frontend odoo``, ...) and
+    its lines, split into words, comments left out."""
+    sections: dict[str, list[list[str]]] = {}
+    lines: list[list[str]] = []
+    for line in path.read_text().splitlines():
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        if line[0].isspace():
+            lines.append(words)
+        else:
+            lines = sections.setdefault(" ".join(words), [])
+    return sections
+
+
+def command_options(service: dict) -> dict[str, str]:
+    """A service's ``--name=value`` command options."""
+    options = (word.partition("=") for word in service.get("command", []))
+    return {name: value for name, sep, value in options if sep}
+
+
+def test_odoo_ui_reaches_its_workers_and_its_bus_through_one_port():
+    """The port published for Odoo sends /websocket to Odoo's gevent process
+    and the rest to its HTTP workers: in prefork the workers cannot hold the
+    UI's bus, which keeps a request's form and its chatter live."""
+    services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    odoo = command_options(services["odoo"])
+    assert int(resolve(odoo["--workers"], {}) or 0) > 0, "Odoo runs prefork"
+    assert "ports" not in services["odoo"], "nothing reaches Odoo past its proxy"
+
+    proxy = services["odoo-proxy"]
+    assert proxy["image"].startswith("haproxy:")
+    assert proxy["ports"] == ["${BIND_ADDRESS:-127.0.0.1}:8069:8069"]
+    [config] = [
+        REPO / volume.split(":")[0]
+        for volume in proxy["volumes"]
+        if volume.endswith(":/usr/local/etc/haproxy/haproxy.cfg:ro")
+    ]
+    sections = haproxy_sections(config)
+    frontend = sections["frontend odoo"]
+    assert ["bind", ":8069"] in frontend
+
+    def server_of(backend: str) -> str:
+        [server] = [
+            line for line in sections[f"backend {backend}"] if line[0] == "server"
+        ]
+        return server[2]
+
+    [bus] = [
+        line[1]
+        for line in frontend
+        if line[0] == "use_backend"
+        and line[2:] == ["if", "{", "path", "/websocket", "}"]
+    ]
+    [workers] = [line[1] for line in frontend if line[0] == "default_backend"]
+    assert server_of(bus) == f"odoo:{odoo['--gevent-port']}"
+    assert server_of(workers) == f"odoo:{odoo.get('--http-port', '8069')}"

@@ -3,6 +3,7 @@ from . import quotation_request_result  # isort: skip
 from . import (
     crm_lead,
     ir_http,
+    ir_websocket,
     product_product,
     quotation_call_event,
     quotation_request,

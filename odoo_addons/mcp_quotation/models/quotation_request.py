@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, OrderedSet
 
 from ..contract import CANCELLED, COMPLETED, FAILED, PROCESSING, QUEUED, STATES
 from ..lib.display import human_duration, pretty_json
@@ -33,6 +33,12 @@ STATE_SELECTION = [
 # its opportunity and quotation: only these may be (the form's and the list's
 # menus offer it only there: static/src/views/quotation_request_views.js).
 UNPROCESSED_STATES = (QUEUED, CANCELLED)
+# What a request's form shows in its header and banner (status bar, buttons,
+# progress line, error): a change to any of them is sent on the request's bus
+# channel, and the forms open on it read it again (models/ir_websocket.py,
+# static/src/views/quotation_request_views.js).
+FOLLOWED_FIELDS = frozenset({"state", "progress", "error"})
+REQUEST_CHANGED = "quotation.request/changed"
 
 
 def new_tracking_id(_records=None):
@@ -43,7 +49,7 @@ def new_tracking_id(_records=None):
 class QuotationRequest(models.Model):
     _name = "quotation.request"
     _description = "Quotation Request"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "bus.listener.mixin"]
     _order = "id desc"
 
     # Identity
@@ -277,12 +283,14 @@ class QuotationRequest(models.Model):
         return requests
 
     def write(self, vals):
-        if "line_ids" not in vals:
-            return super().write(vals)
-        before = {request: request._lines_summary() for request in self}
-        result = super().write(vals)
         # Field tracking does not follow one2many lines: the chatter says how
         # the lines read before and after a correction, and who made it.
+        before = (
+            {request: request._lines_summary() for request in self}
+            if "line_ids" in vals
+            else {}
+        )
+        result = super().write(vals)
         for request, old in before.items():
             new = request._lines_summary()
             if new != old:
@@ -290,7 +298,26 @@ class QuotationRequest(models.Model):
                     body=Markup(self.env._("Lines changed: %(old)s → %(new)s"))
                     % {"old": old, "new": new}
                 )
+        if FOLLOWED_FIELDS.intersection(vals):
+            self._announce_change()
         return result
+
+    def _announce_change(self):
+        """Have the forms open on these requests read them again, once the
+        transaction commits: once per request and flush (a commit, a
+        savepoint), however often it was written in between (the flow writes
+        its progress at every step)."""
+        precommit = self.env.cr.precommit
+        if REQUEST_CHANGED not in precommit.data:
+            changed = precommit.data[REQUEST_CHANGED] = OrderedSet()
+
+            @precommit.add
+            def announce():
+                # Only the id: each form reads the request with its user's rights.
+                for request in self.browse(changed).exists():
+                    request._bus_send(REQUEST_CHANGED, {"id": request.id})
+
+        precommit.data[REQUEST_CHANGED].update(self.ids)
 
     def _lines_summary(self):
         # sudo: a line's product may be another company's, which is why it

@@ -86,7 +86,9 @@ class QuotationRequestActions(models.Model):
         """Withdraw queued requests, or dismiss failed ones."""
         able, report = self._able_or_report(
             (QUEUED, FAILED),
-            self.env._("Only queued or failed requests can be cancelled"),
+            self.env._(
+                "Only queued requests can be withdrawn, or failed ones dismissed"
+            ),
         )
         able._cancel()
         able._log_action(self.env._("Cancelled."))

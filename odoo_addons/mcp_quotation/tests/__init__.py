@@ -5,6 +5,7 @@ from . import (
     test_elevenlabs_tools,
     test_flood_control,
     test_languages,
+    test_live_form,
     test_openapi,
     test_parallel_drain,
     test_payload,

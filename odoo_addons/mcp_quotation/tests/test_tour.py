@@ -1,6 +1,39 @@
+from contextlib import ExitStack, contextmanager
+from unittest.mock import patch
+
+from odoo.addons.bus.websocket import WebsocketConnectionHandler, _kick_all
+from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
+from ..series import SERIES
 from .common import ApiCase
+
+
+@contextmanager
+def bus_in_tour(env):
+    """The bus in a tour on 18.0 as 19.0's ``start_tour`` has it by itself:
+    the websocket open, though tests keep it closed, and each notification sent
+    at once, since a test's transaction never commits."""
+    if SERIES >= 19:
+        yield
+        return
+    bus = type(env["bus.bus"])
+    send_one = bus._sendone
+
+    def send_now(self, target, notification_type, message):
+        send_one(self, target, notification_type, message)
+        self.env.cr.precommit.run()  # the bus.bus rows
+        self.env.cr.postcommit.run()  # the NOTIFY the websockets wait for
+
+    with ExitStack() as stack:
+        stack.callback(_kick_all)
+        stack.enter_context(patch.object(bus, "_sendone", send_now))
+        stack.enter_context(
+            patch.object(
+                WebsocketConnectionHandler, "websocket_allowed", return_value=True
+            )
+        )
+        yield
 
 
 @tagged("post_install", "-at_install", "mcp_quotation")
@@ -32,3 +65,33 @@ class TestTour(ApiCase):
         self.assertEqual(request.partner_id.parent_id.name, "Tour Robotics Corrected")
         self.assertEqual(request.sale_order_id.order_line.product_id, self.tray)
         self.assertEqual(other.state, "queued")
+
+    def test_a_form_follows_its_request_through_the_bus(self):
+        """In a browser a queued request's form shows it completed by another
+        session without a reload; a form being edited keeps the edit, says the
+        request changed, and shows it as it now is once the edit is discarded."""
+        new_test_user(
+            self.env, login="live_manager", groups="sales_team.group_sale_manager"
+        )
+        live, bistro = self.env["quotation.request"].create(
+            [
+                {
+                    "partner_name": name,
+                    "email": email,
+                    "line_ids": [Command.create({"product_id": self.tray.id})],
+                }
+                for name, email in (
+                    ("Live Robotics", "robots@live.example"),
+                    ("Live Bistro", "bistro@live.example"),
+                )
+            ]
+        )
+        with bus_in_tour(self.env):
+            self.start_tour(
+                f"/odoo/action-mcp_quotation.quotation_request_action/{live.id}",
+                "mcp_quotation_form_follows_its_request",
+                login="live_manager",
+                timeout=180,
+            )
+        self.assertEqual((live | bistro).mapped("state"), ["completed"] * 2)
+        self.assertEqual(bistro.partner_name, "Live Bistro")

@@ -90,9 +90,18 @@ registry.category("web_tour.tours").add("mcp_quotation_retry_failed_request", {
             run: "click",
         },
         {
+            // Clicked once the list shows its rows: a click on the header while
+            // the list was still rendering was lost under load.
+            content: "The list shows both requests",
+            trigger: ".o_list_view .o_data_row:contains('Tour Bistro') .o_data_cell[name=state]:contains('Failed')",
+        },
+        {
             content: "Select every request, completed and failed",
             trigger: ".o_list_view thead .o_list_record_selector input",
             run: "click",
+        },
+        {
+            trigger: ".o_list_view thead .o_list_record_selector input:checked",
         },
         {
             content: "Retry them all",
