@@ -64,7 +64,7 @@ class ProductProduct(models.Model):
         and compile the statement (JIT) at every call: only nested loops
         through the indexes are allowed, and no JIT.
         """
-        super().init()
+        result = super().init()
         function = SQL.identifier(LOOKUP_FUNCTION)
         self.env.cr.execute(SQL("DROP FUNCTION IF EXISTS %s", function))
         self.env.cr.execute(
@@ -95,6 +95,7 @@ class ProductProduct(models.Model):
                 ),
             )
         )
+        return result
 
     @api.model
     def _mcp_lookup(self, words, limit):
